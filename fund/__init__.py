@@ -1,0 +1,71 @@
+"""The fund's application: models, services, web blueprints and command line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance_path: Path) -> str:
+    """FUND_SECRET_KEY, or a key generated once and kept in the instance folder."""
+    if os.environ.get("FUND_SECRET_KEY"):
+        return os.environ["FUND_SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the application. Configuration comes from FUND_* environment variables."""
+    app = Flask(__name__, instance_relative_config=True)
+    instance_path = Path(app.instance_path)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        SECRET_KEY=_secret_key(instance_path),
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "FUND_DATABASE_URL", f"sqlite:///{instance_path / 'fund.sqlite3'}"
+        ),
+        FUND_BPMN_DIR=os.environ.get("FUND_BPMN_DIR", str(PROJECT_ROOT / "bpmn")),
+        FUND_TOKEN_HOURS=int(os.environ.get("FUND_TOKEN_HOURS", "8")),
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    logging.basicConfig(level=os.environ.get("FUND_LOG_LEVEL", "INFO"))
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # it logs every task state change
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+
+    from . import models  # noqa: F401  (register the tables)
+    from .api import api_blueprint
+
+    app.register_blueprint(api_blueprint)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys and wait for a lock instead of failing at once."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

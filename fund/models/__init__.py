@@ -1,0 +1,23 @@
+"""The fund's data: people, claims, workflow state and history, reference data."""
+
+from .claims import Claim, Claimant, Letter
+from .people import ROLES, ApiToken, User, UserRole
+from .reference import MciRate
+from .workflow import HumanTask, ProcessFile, ProcessVersion, Timer, WorkflowEvent, WorkflowInstance
+
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "Claim",
+    "Claimant",
+    "HumanTask",
+    "Letter",
+    "MciRate",
+    "ProcessFile",
+    "ProcessVersion",
+    "Timer",
+    "User",
+    "UserRole",
+    "WorkflowEvent",
+    "WorkflowInstance",
+]

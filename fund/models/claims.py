@@ -1,0 +1,78 @@
+"""Claimants, claims (with their status projection) and letters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UtcDateTime
+
+
+class Claimant(db.Model):
+    """The person who applies: the victim, a minor's representative or a successor."""
+
+    __tablename__ = "claimants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    iin: Mapped[str] = mapped_column(String(12), index=True)
+    birth_date: Mapped[date]
+    phone: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2))
+    iban: Mapped[str] = mapped_column(String(20))
+
+
+class Claim(db.Model):
+    __tablename__ = "claims"
+    __table_args__ = (Index("ix_claims_status_category", "status", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    access_code_hash: Mapped[str] = mapped_column(String(255))
+    claimant_id: Mapped[int] = mapped_column(ForeignKey("claimants.id"), index=True)
+    claimant_role: Mapped[str] = mapped_column(String(20))
+    victim_full_name: Mapped[str | None] = mapped_column(String(200))
+    victim_iin: Mapped[str | None] = mapped_column(String(12))
+    victim_birth_date: Mapped[date | None]
+    erdr_number: Mapped[str] = mapped_column(String(15), index=True)
+    article: Mapped[str] = mapped_column(String(10))
+    article_part: Mapped[int]
+    committed_on: Mapped[date]
+    recognized_on: Mapped[date]
+    harm: Mapped[str] = mapped_column(String(20))
+    deadline_restored_by_court: Mapped[bool]
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Projection of the workflow, rewritten by every command.
+    status: Mapped[str] = mapped_column(String(30))
+    category: Mapped[str | None] = mapped_column(String(30))
+    eligibility_reason: Mapped[str | None] = mapped_column(String(60))
+    amount_mci: Mapped[int | None]
+    amount_kzt: Mapped[int | None] = mapped_column(BigInteger)
+    decision_date: Mapped[date | None]
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    claimant: Mapped[Claimant] = relationship(lazy="joined")
+    letters: Mapped[list[Letter]] = relationship(back_populates="claim", order_by="Letter.id")
+
+
+class Letter(db.Model):
+    """A letter the process made due; the PDF is issued by the letters service."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="due")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    claim: Mapped[Claim] = relationship(back_populates="letters")

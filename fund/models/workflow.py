@@ -1,0 +1,103 @@
+"""Process versions, workflow instances, their append-only history, and the worklist projections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UtcDateTime
+
+
+class ProcessVersion(db.Model):
+    """A deployed set of bpmn/ files, identified by their sha256."""
+
+    __tablename__ = "process_versions"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deployed_by: Mapped[str] = mapped_column(String(80))
+    files: Mapped[list[ProcessFile]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ProcessFile.path"
+    )
+
+
+class ProcessFile(db.Model):
+    __tablename__ = "process_files"
+
+    version: Mapped[str] = mapped_column(ForeignKey("process_versions.version"), primary_key=True)
+    path: Mapped[str] = mapped_column(String(200), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class WorkflowInstance(db.Model):
+    """The running process of one claim: its latest snapshot, on the version it started on."""
+
+    __tablename__ = "workflow_instances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), unique=True)
+    process_version: Mapped[str] = mapped_column(ForeignKey("process_versions.version"), index=True)
+    snapshot: Mapped[str] = mapped_column(Text)
+    state_digest: Mapped[str] = mapped_column(String(64))
+    completed: Mapped[bool] = mapped_column(default=False)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_event_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class WorkflowEvent(db.Model):
+    """One command applied to a claim's process. Append-only; each event hashes the previous."""
+
+    __tablename__ = "workflow_events"
+    __table_args__ = (UniqueConstraint("claim_id", "sequence", name="uq_workflow_events_claim_sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    sequence: Mapped[int]
+    type: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(80))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    input: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state_digest: Mapped[str] = mapped_column(String(64))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class HumanTask(db.Model):
+    """Projection of the user tasks for worklists: one row per task the process made ready."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (Index("ix_human_tasks_open_by_role", "state", "role", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    form: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(10))  # open, completed, cancelled
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+    claim = relationship("Claim", lazy="joined")
+
+
+class Timer(db.Model):
+    """A timer event the worker must fire when due (projection of the waiting timers)."""
+
+    __tablename__ = "timers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
