@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import api_blueprint
 
     app.register_blueprint(api_blueprint)
+    app.add_url_rule("/", "home", lambda: redirect(url_for("api.index")))
 
     from .cli import register_commands
 

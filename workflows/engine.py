@@ -21,7 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
@@ -147,6 +147,7 @@ def complete_task(
     which task.
     """
     with _restored(process, state, ctx) as (workflow, engine_state, scope):
+        steps = _run_engine(workflow)  # bring the instance up to the command's time first
         task = _find_task(workflow, task_id)
         if task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(f"task {task_id} is no longer waiting to be completed")
@@ -162,7 +163,7 @@ def complete_task(
         if errors:
             raise FormInvalid(errors)
         task.set_data(**clean_form_data(form, data))
-        steps = [_step(task)]
+        steps.append(_step(task))
         _guard(task.run)
         completed_by.setdefault(info.name, []).append(ctx.actor)
         steps += _run_engine(workflow)
@@ -174,10 +175,13 @@ def deliver_message(
 ) -> Outcome:
     """Deliver the message ``name`` (e.g. ``documents_submitted``) with ``payload`` to the instance."""
     with _restored(process, state, ctx) as (workflow, engine_state, scope):
+        # Timers due before the message arrived have fired first: documents sent after the
+        # deadline find the claim closed, even if the worker has not run yet.
+        steps = _run_engine(workflow)
         if name not in _waiting_messages(workflow):
             raise NotWaitingForMessage(f"the claim is not waiting for '{name}' now")
         _guard(lambda: workflow.catch(BpmnEvent(MessageEventDefinition(name), dict(payload))))
-        steps = _run_engine(workflow)
+        steps += _run_engine(workflow)
         return _outcome(process, workflow, engine_state, scope, steps)
 
 
@@ -217,7 +221,7 @@ def _guard(action) -> None:
 def _find_task(workflow: BpmnWorkflow, task_id: str):
     try:
         task = workflow.get_task_from_id(UUID(task_id))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, TaskNotFoundException):
         task = None
     if task is None:
         raise TaskNotFound(f"no task {task_id} in this claim")

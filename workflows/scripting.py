@@ -79,6 +79,16 @@ def today() -> date:
     return current_time().astimezone(FUND_TIME_ZONE).date()
 
 
+def end_of_day(day: date) -> str:
+    """The instant a deadline of ``day`` passes: the next midnight in Asia/Almaty, as ISO UTC.
+
+    Letters name a day ("until 24 December"); the claimant has all of that day in the fund's time
+    zone. A timer on this instant fires at any moment after it.
+    """
+    midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), FUND_TIME_ZONE)
+    return midnight.astimezone(UTC).isoformat()
+
+
 def now_utc() -> datetime:
     """The engine's clock, in UTC."""
     return current_time().astimezone(UTC)
@@ -102,6 +112,7 @@ SCRIPT_FUNCTIONS = {
     "add_days": add_days,
     "years_between": years_between,
     "today": today,
+    "end_of_day": end_of_day,
     "now_utc": now_utc,
     "Decimal": Decimal,
     "date": date,

@@ -110,7 +110,10 @@ def check_process_files(files: ProcessFiles, process_id: str) -> list[str]:
         for path, data in files.files.items():
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_bytes(data)
-        problems += [str(p) for p in check_decision_tables(sorted(root.glob("*.dmn")))]
+        problems += [
+            str(problem).replace(f"{root}/", "", 1)
+            for problem in check_decision_tables(sorted(root.glob("*.dmn")))
+        ]
         if (root / "forms").is_dir():
             problems += check_forms(root / "forms")
     if not problems:

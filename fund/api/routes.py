@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import wraps
 from typing import Any
@@ -9,15 +10,22 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..extensions import db
 from ..models import User
 from ..services import claims as claim_service
 from ..services import history, messages, tasks, users
 from ..services.access import require_role
-from ..services.errors import BadRequest, ServiceError, Unauthenticated
+from ..services.errors import BadRequest, Invalid, ServiceError, Unauthenticated
 from ..services.time import utc_now
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
+
+# No request body of this API is nested more than three levels; deeper is a mistake or an attack
+# (Python's JSON parser and serializer recurse, and fail at about a thousand levels).
+MAX_JSON_DEPTH = 20
+NOT_JSON_MESSAGE = "the body must be JSON (Content-Type: application/json)"
+NUL_MESSAGE = "must not contain the character U+0000 (NUL)"
 
 
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None, status: int = 400):
@@ -26,27 +34,88 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 @api_blueprint.errorhandler(ServiceError)
 def _service_error(error: ServiceError):
+    db.session.rollback()  # a refused command keeps nothing, and releases its locks now
     return error_body(error.code, error.message, error.fields, error.http_status)
 
 
-@api_blueprint.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
+def _http_error_body(error: HTTPException):
     return error_body(
         error.name.lower().replace(" ", "_"), error.description or error.name, None, error.code or 500
     )
 
 
+@api_blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    db.session.rollback()
+    return _http_error_body(error)
+
+
+@api_blueprint.app_errorhandler(404)
+@api_blueprint.app_errorhandler(405)
+def _routing_error(error: HTTPException):
+    """Unknown URLs and methods under /api/ are found before any blueprint: answer them in JSON too."""
+    if request.path.startswith(api_blueprint.url_prefix + "/") or request.path == api_blueprint.url_prefix:
+        return _http_error_body(error)
+    return error
+
+
 @api_blueprint.errorhandler(Exception)
 def _unexpected(error: Exception):
     log.exception("unexpected error on %s %s", request.method, request.path)
+    db.session.rollback()
     return error_body("internal_error", "the fund's system failed; the error was logged", None, 500)
 
 
-def json_body() -> Any:
-    """The request's JSON; a clear 400 when it is not JSON."""
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("the body must be JSON (Content-Type: application/json)", {"": ["must be JSON"]})
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _unstorable_text(data: Any) -> tuple[str, str] | None:
+    """(field path, problem) for the first value no database can hold or no client meant, else None.
+
+    Walked without recursion, so that depth itself is what is reported.
+    """
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return path or "_schema", f"must not be nested more than {MAX_JSON_DEPTH} levels deep"
+        if isinstance(value, str) and "\x00" in value:
+            return path or "_schema", NUL_MESSAGE
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if "\x00" in key:
+                    return child, NUL_MESSAGE
+                stack.append((item, child, depth + 1))
+        elif isinstance(value, list):
+            stack.extend(
+                (item, f"{path}.{index}" if path else str(index), depth + 1)
+                for index, item in enumerate(value)
+            )
+    return None
+
+
+def json_body(*, optional: bool = False) -> Any:
+    """The request's JSON body, refused with a clear 400 or 422 when the fund cannot take it.
+
+    Refused: a body that is not JSON; NaN and Infinity (not JSON, and PostgreSQL rejects them);
+    nesting deeper than MAX_JSON_DEPTH; text containing U+0000, which PostgreSQL cannot store.
+    With ``optional``, an empty body is taken as ``{}``.
+    """
+    raw = request.get_data(cache=True)
+    if optional and not raw.strip():
+        return {}
+    if not request.is_json:
+        raise BadRequest(NOT_JSON_MESSAGE, {"": ["must be JSON"]})
+    try:
+        data = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deep to parse
+        raise BadRequest(NOT_JSON_MESSAGE, {"": ["must be JSON"]}) from error
+    problem = _unstorable_text(data)
+    if problem is not None:
+        field, message = problem
+        raise Invalid("the request has errors", {field: [message]})
     return data
 
 
@@ -163,6 +232,28 @@ def claim_events(reference: str):
 @staff_only
 def deliver_message(reference: str, name: str):
     """Deliver a message (documents_submitted, payment_confirmed, ...) to the claim's process."""
-    body = request.get_json(silent=True)
-    claim = messages.deliver_message(g.user, reference, name, {} if body is None else body, utc_now())
+    payload = json_body(optional=True)  # a message may carry no payload; a broken one is refused
+    claim = messages.deliver_message(g.user, reference, name, payload, utc_now())
     return jsonify({"claim_reference": claim.reference, "status": claim.status})
+
+
+@api_blueprint.get("/")
+def index():
+    """What the API offers, for a person exploring it."""
+    return jsonify(
+        {
+            "service": "Victims Compensation Fund: claims API v1",
+            "public": {
+                "submit a claim": "POST /api/v1/claims",
+                "a claim's status": "GET /api/v1/claims/<reference>/status (header X-Access-Code)",
+            },
+            "staff (Authorization: Bearer <token>)": {
+                "get a token": "POST /api/v1/tokens",
+                "ready tasks for my roles": "GET /api/v1/tasks",
+                "complete a task": "POST /api/v1/tasks/<id>/complete",
+                "a claim": "GET /api/v1/claims/<reference>",
+                "a claim's history": "GET /api/v1/claims/<reference>/events",
+                "deliver a message": "POST /api/v1/claims/<reference>/messages/<name>",
+            },
+        }
+    )

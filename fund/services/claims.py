@@ -125,9 +125,16 @@ def submit_claim(body: Any, now: datetime, actor: str = PORTAL_ACTOR) -> Submitt
     return SubmittedClaim(claim.reference, access_code, claim.status)
 
 
+def _claim_by_reference(reference: str) -> Claim | None:
+    # No reference holds U+0000, and PostgreSQL refuses to compare text that does.
+    if "\x00" in reference:
+        return None
+    return db.session.scalar(select(Claim).where(Claim.reference == reference))
+
+
 def claim_for_claimant(reference: str, access_code: str) -> Claim:
     """The claim, if the access code is right; the same NotFound for a wrong reference or code."""
-    claim = db.session.scalar(select(Claim).where(Claim.reference == reference.strip().upper()))
+    claim = _claim_by_reference(reference.strip().upper())
     # Check a hash even for an unknown reference, so timing does not tell which one was wrong.
     stored = claim.access_code_hash if claim is not None else _DUMMY_ACCESS_HASH
     code_ok = check_password_hash(stored, (access_code or "").strip().upper())  # constant-time compare
@@ -153,7 +160,7 @@ def public_status(claim: Claim) -> dict[str, Any]:
 def get_claim(user: User, reference: str) -> Claim:
     """A claim for staff; raises NotFound."""
     require_role(user, "intake", "reviewer", "approver", "finance", "auditor", "admin")
-    claim = db.session.scalar(select(Claim).where(Claim.reference == reference))
+    claim = _claim_by_reference(reference)
     if claim is None:
         raise NotFound(f"no claim {reference}")
     return claim

@@ -38,9 +38,23 @@ def mci_rates() -> tuple[tuple, ...]:
 
 
 def lock_instance(claim: Claim) -> WorkflowInstance:
-    """The claim's instance, locked for this transaction (FOR UPDATE on PostgreSQL)."""
+    """The claim's instance, locked for this transaction, read as last committed.
+
+    PostgreSQL: FOR UPDATE on the instance row; a concurrent command on the same claim waits here.
+    SQLite has no row locks: a write that changes nothing takes the database's write lock first,
+    so a concurrent command waits here (busy_timeout) and then reads what the other one committed,
+    instead of running on a stale snapshot and failing on the event sequence at commit.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        instances = WorkflowInstance.__table__
+        db.session.execute(
+            instances.update().where(instances.c.claim_id == claim.id).values(version=instances.c.version)
+        )
     return db.session.scalar(
-        select(WorkflowInstance).where(WorkflowInstance.claim_id == claim.id).with_for_update()
+        select(WorkflowInstance)
+        .where(WorkflowInstance.claim_id == claim.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 

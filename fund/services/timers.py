@@ -21,6 +21,8 @@ WORKER_ACTOR = "worker"
 def fire_next_due_timer(now: datetime) -> str | None:
     """Fire the due timers of one claim; returns its reference, or None when nothing is due.
 
+    A timer is due at any instant after its due time (SpiffWorkflow compares strictly).
+
     On PostgreSQL the timer row is claimed with FOR UPDATE SKIP LOCKED, so several workers never
     take the same claim; a worker that dies mid-way rolls back and another takes the work.
     """

@@ -1,0 +1,311 @@
+"""Demo data: one user per role and about twenty claims in every state of the process.
+
+Everything goes through the same services as real work, at times in the recent past, so the
+demo claims have real histories that replay. Loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Claimant, HumanTask, User
+from .services import claims, messages, tasks, timers, users
+from .services.time import utc_now
+
+DEMO_EMAIL_DOMAIN = "demo.fund.invalid"
+DEMO_USERS = [
+    ("intake", "Dana Intake", ["intake"]),
+    ("reviewer", "Rustam Reviewer", ["reviewer"]),
+    ("reviewer2", "Saule Reviewer", ["reviewer"]),
+    ("approver", "Arman Approver", ["approver"]),
+    ("finance", "Farida Finance", ["finance"]),
+    ("auditor", "Aidos Auditor", ["auditor"]),
+    ("admin", "Asel Admin", ["admin"]),
+]
+
+
+def demo_password(username: str) -> str:
+    """Demo passwords are fixed and printed: a demo database must never hold real claims."""
+    return f"demo-{username}-2026"
+
+
+def _iin(birth: date, serial: int) -> str:
+    century = {19: 3, 20: 5}[birth.year // 100]
+    while True:
+        first11 = f"{birth:%y%m%d}{century}{serial:04d}"
+        digits = [int(d) for d in first11]
+        check = sum(d * w for d, w in zip(digits, range(1, 12), strict=True)) % 11
+        if check == 10:
+            check = sum(d * w for d, w in zip(digits, [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2], strict=True)) % 11
+        if check != 10:
+            return first11 + str(check)
+        serial += 1
+
+
+def _body(
+    number: int,
+    name: str,
+    language: str,
+    article: str,
+    part: int,
+    harm: str,
+    role: str = "victim",
+    victim_birth: date | None = None,
+    recognized_days_ago: int = 200,
+    submitted: datetime | None = None,
+) -> dict[str, Any]:
+    birth = date(1985 + number % 15, 1 + number % 12, 1 + number % 27)
+    recognized = (submitted.date() if submitted else date.today()) - timedelta(days=recognized_days_ago)
+    body: dict[str, Any] = {
+        "claimant": {
+            "full_name": name,
+            "iin": _iin(birth, 100 + number),
+            "birth_date": birth.isoformat(),
+            "phone": f"+7 701 555 {number:02d} {number:02d}",
+            "email": f"claimant{number}@{DEMO_EMAIL_DOMAIN}",
+            "language": language,
+            "iban": "KZ86125KZT5004100100",
+        },
+        "role": role,
+        "crime": {
+            "erdr_number": f"25175001{number:07d}",
+            "article": article,
+            "part": part,
+            "committed_on": (recognized - timedelta(days=30)).isoformat(),
+            "recognized_on": recognized.isoformat(),
+            "harm": harm,
+            "deadline_restored_by_court": False,
+        },
+        "consent": True,
+    }
+    if role != "victim":
+        vbirth = victim_birth or date(2012, 3, 4)
+        body["victim"] = {
+            "full_name": f"Victim of claim {number}",
+            "iin": _iin(vbirth, 500 + number),
+            "birth_date": vbirth.isoformat(),
+        }
+    return body
+
+
+class _Driver:
+    """Moves a demo claim through its process as the demo officers would."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+        self.staff = {u.username: u for u in db.session.scalars(select(User))}
+
+    def later(self, days: float = 1) -> datetime:
+        self.now += timedelta(days=days)
+        return self.now
+
+    def task(self, reference: str) -> HumanTask:
+        return db.session.scalar(
+            select(HumanTask)
+            .join(HumanTask.claim)
+            .where(HumanTask.state == "open", HumanTask.claim.has(reference=reference))
+        )
+
+    def complete(self, reference: str, username: str, data: dict[str, Any], days: float = 1) -> None:
+        tasks.complete_task(self.staff[username], self.task(reference).id, data, self.later(days))
+
+    def message(
+        self, reference: str, username: str, name: str, payload: dict[str, Any], days: float = 1
+    ) -> None:
+        messages.deliver_message(self.staff[username], reference, name, payload, self.later(days))
+
+
+REVIEW_OK = {"recommendation": "approve"}
+TORTURE_REVIEW_OK = {"recommendation": "approve", "prosecutor_office": "Prosecutor's office of Almaty"}
+REJECT = {"recommendation": "reject", "reasons": ["crime_not_covered"]}
+
+
+def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
+    """(state it ends in, claim facts, steps) for each demo claim."""
+    done = ("intake_check", "intake", {"documents_complete": True})
+    missing = (
+        "intake_check",
+        "intake",
+        {"documents_complete": False, "missing_documents": ["forensic_medical_report"]},
+    )
+    approve = ("approval", "approver", {"decision": "approve"})
+    reject = ("approval", "approver", {"decision": "reject", "reasons": ["crime_not_covered"]})
+    paid = ("message", "finance", "payment_confirmed", {"batch": "DEMO-1"})
+    failed = ("message", "finance", "payment_failed", {"reason": "account closed"})
+    t = dict(article="146", part=3, harm="none")
+    return [
+        ("submitted", dict(name="Айгүл Сәрсенова", language="kk", **t), []),
+        ("submitted", dict(name="Ержан Төлеуов", language="kk", article="128", part=1, harm="none"), []),
+        (
+            "documents_requested",
+            dict(name="Марина Ким", language="ru", article="106", part=1, harm="grave_harm"),
+            [missing],
+        ),
+        (
+            "under_review",
+            dict(name="Нурлан Абенов", language="ru", article="128", part=2, harm="none"),
+            [done],
+        ),
+        (
+            "under_review",
+            dict(name="Sofia Petrova", language="en", article="106", part=1, harm="hiv_infection"),
+            [done],
+        ),
+        (
+            "awaiting_approval",
+            dict(
+                name="Гүлнар Жақсыбекова",
+                language="kk",
+                article="120",
+                part=1,
+                harm="none",
+                role="representative",
+            ),
+            [done, ("review", "reviewer", REVIEW_OK)],
+        ),
+        (
+            "awaiting_approval",
+            dict(name="Олег Смирнов", language="ru", article="146", part=1, harm="none"),
+            [done, ("review", "reviewer", TORTURE_REVIEW_OK)],
+        ),
+        (
+            "approved",
+            dict(name="Бақыт Оспанов", language="kk", **t),
+            [done, ("review", "reviewer", TORTURE_REVIEW_OK), approve],
+        ),
+        (
+            "paid",
+            dict(
+                name="Самал Мұратқызы",
+                language="kk",
+                article="111",
+                part=2,
+                harm="death",
+                role="successor",
+                victim_birth=date(1970, 5, 6),
+            ),
+            [done, ("review", "reviewer", REVIEW_OK), approve, paid],
+        ),
+        (
+            "paid",
+            dict(name="Irina Volkova", language="en", article="135", part=1, harm="none"),
+            [done, ("review", "reviewer", REVIEW_OK), approve, paid],
+        ),
+        (
+            "payment_failed",
+            dict(name="Данияр Сейітов", language="kk", article="128", part=1, harm="none"),
+            [done, ("review", "reviewer", REVIEW_OK), approve, failed],
+        ),
+        (
+            "rejected",
+            dict(name="Павел Орлов", language="ru", article="190", part=1, harm="none"),
+            [done, ("review", "reviewer", REJECT), reject],
+        ),
+        (
+            "reconsideration",
+            dict(name="Әлия Қасымова", language="kk", article="190", part=2, harm="none"),
+            [
+                done,
+                ("review", "reviewer", REJECT),
+                reject,
+                ("message", "intake", "reconsideration_requested", {"grounds": "new medical report"}),
+            ],
+        ),
+        (
+            "under_review",
+            dict(name="John Miller", language="en", article="128", part=1, harm="none"),
+            [
+                done,
+                ("review", "reviewer", REVIEW_OK),
+                ("approval", "approver", {"decision": "return", "comment": "Check the date of recognition."}),
+            ],
+        ),
+        (
+            "closed_incomplete",
+            dict(name="Виктор Ли", language="ru", article="106", part=2, harm="grave_harm", days_ago=60),
+            [missing],
+        ),
+        (
+            "rejected",
+            dict(name="Қанат Бекұлы", language="kk", article="190", part=1, harm="none", days_ago=60),
+            [done, ("review", "reviewer", REJECT), reject],
+        ),
+        (
+            "submitted",
+            dict(
+                name="Elena Sokolova",
+                language="ru",
+                article="121",
+                part=1,
+                harm="none",
+                role="representative",
+                victim_birth=date(2011, 7, 8),
+            ),
+            [],
+        ),
+        (
+            "submitted",
+            dict(
+                name="Мәдина Әбілова",
+                language="kk",
+                article="146",
+                part=2,
+                harm="none",
+                recognized_days_ago=4 * 365,
+            ),
+            [],
+        ),
+        (
+            "paid",
+            dict(name="Ахмет Нұров", language="kk", **t, days_ago=40),
+            [
+                done,
+                ("review", "reviewer", TORTURE_REVIEW_OK),
+                approve,
+                failed,
+                ("correct_bank_details", "intake", {"iban": "KZ86 125K ZT50 0410 0100"}),
+                paid,
+            ],
+        ),
+        (
+            "documents_requested",
+            dict(name="Ludmila Ivanova", language="ru", article="118", part=1, harm="hiv_infection"),
+            [missing],
+        ),
+    ]
+
+
+def load_demo(echo: Callable[[str], None] = print) -> None:
+    """Create the demo users and claims (once), then fire what is due now."""
+    now = utc_now()
+    for username, full_name, roles in DEMO_USERS:
+        if db.session.scalar(select(User).where(User.username == username)) is None:
+            users.create_user(username, demo_password(username), roles, now, full_name)
+        echo(f"user {username:<10} password {demo_password(username):<24} roles {', '.join(roles)}")
+    existing = db.session.scalar(
+        select(func.count()).select_from(Claimant).where(Claimant.email.like(f"%@{DEMO_EMAIL_DOMAIN}"))
+    )
+    if existing:
+        echo(f"demo claims already loaded ({existing})")
+        return
+    for number, (expected, facts, steps) in enumerate(_scenarios(), start=1):
+        facts = dict(facts)
+        days_ago = facts.pop("days_ago", 14)
+        start = now - timedelta(days=days_ago)
+        driver = _Driver(start)
+        submitted = claims.submit_claim(_body(number, submitted=start, **facts), start)
+        for step in steps:
+            if step[0] == "message":
+                _, username, name, payload = step
+                driver.message(submitted.reference, username, name, payload, days=0.5)
+            else:
+                _, username, data = step
+                driver.complete(submitted.reference, username, data, days=0.5)
+        echo(f"claim {submitted.reference}  access code {submitted.access_code}  {expected}")
+    fired = timers.run_due_timers(now)
+    echo(f"fired due timers of {len(fired)} claim(s)")
