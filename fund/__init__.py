@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Flask, current_app, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -33,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     instance_path = Path(app.instance_path)
     instance_path.mkdir(parents=True, exist_ok=True)
+    public_url = os.environ.get("FUND_PUBLIC_URL", "http://127.0.0.1:5000")
     app.config.from_mapping(
         SECRET_KEY=_secret_key(instance_path),
         SQLALCHEMY_DATABASE_URI=os.environ.get(
@@ -40,26 +42,48 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ),
         FUND_BPMN_DIR=os.environ.get("FUND_BPMN_DIR", str(PROJECT_ROOT / "bpmn")),
         FUND_TOKEN_HOURS=int(os.environ.get("FUND_TOKEN_HOURS", "8")),
-        JSON_SORT_KEYS=False,
+        FUND_PUBLIC_URL=public_url,
+        # Cookies only over HTTPS when the site is served over HTTPS (the quick start is plain http).
+        SESSION_COOKIE_SECURE=public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=int(os.environ.get("FUND_SESSION_HOURS", "8"))),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=int(os.environ.get("FUND_MAX_UPLOAD_MB", "15")) * 1024 * 1024,
     )
     if test_config:
         app.config.update(test_config)
+    app.json.sort_keys = False  # answers keep the documented field order
     logging.basicConfig(level=os.environ.get("FUND_LOG_LEVEL", "INFO"))
     logging.getLogger("spiff").setLevel(logging.WARNING)  # it logs every task state change
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
 
     from . import models  # noqa: F401  (register the tables)
     from .api import api_blueprint
 
+    from .web import csrf, init_web
+
     app.register_blueprint(api_blueprint)
-    app.add_url_rule("/", "home", lambda: redirect(url_for("api.index")))
+    init_web(app)
+    csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, never with cookies
+    app.add_url_rule("/", "home", _home)
 
     from .cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _home():
+    """Staff land on their worklist; everyone else on the sign-in page."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated and "officer.worklist" in current_app.view_functions:
+        return redirect(url_for("officer.worklist"))
+    if current_user.is_authenticated:
+        return redirect(url_for("api.index"))
+    return redirect(url_for("auth.sign_in"))
 
 
 @event.listens_for(Engine, "connect")

@@ -7,13 +7,17 @@ same suite on PostgreSQL; the database is emptied and migrated at the start of t
 
 from __future__ import annotations
 
+import hashlib
 import os
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 
 from fund import create_app
 from fund.extensions import db
@@ -46,9 +50,25 @@ def requires_postgres(database_url: str) -> None:
         pytest.skip("needs PostgreSQL: set FUND_TEST_DATABASE_URL (CI does)")
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``.
+
+    Tests hold an application context open (to use the database between requests), and Flask
+    then reuses it for each request; a real server gives every request its own. Without this,
+    values cached in ``g`` (the signed-in user, the CSRF token) would leak from one request to
+    the next and hide bugs.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g._get_current_object().__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _migrated_app(database_url: str, tmp_path_factory):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         # Start from nothing: a PostgreSQL test database may hold an earlier run's tables.
         with db.engine.begin() as connection:
@@ -173,3 +193,172 @@ def submit(client):
         return response.get_json()
 
     return _submit
+
+
+# --- Fixtures for the API specifications ---------------------------------------------------------
+
+
+class Clock:
+    """The API's clock: frozen at an instant, moved on by hand (``clock.advance(days=31)``)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """Freeze the API's clock at Monday 2 March 2026, 09:00 UTC (14:00 in Almaty).
+
+    Tokens from ``staff`` are issued on the wall clock and stay valid: they expire later than this.
+    """
+    frozen = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    monkeypatch.setattr("fund.api.routes.utc_now", frozen)
+    return frozen
+
+
+# Forms that move a torture claim (art. 146 part 3, the default ``claim_body``) along its way.
+DOCUMENTS_COMPLETE = {"documents_complete": True}
+DOCUMENTS_MISSING = {"documents_complete": False, "missing_documents": ["forensic_medical_report"]}
+TORTURE_REVIEW_APPROVE = {"recommendation": "approve", "prosecutor_office": "Prosecutor's office of Almaty"}
+APPROVE = {"decision": "approve"}
+
+
+class Officers:
+    """The fund's officers, working claims through the API with their own tokens.
+
+    ``ivan`` intake, ``rita`` reviewer *and* approver (the four-eyes case), ``alma`` approver,
+    ``farida`` finance, ``aida`` auditor, ``adil`` admin.
+    """
+
+    ROLES = {
+        "ivan": ("intake",),
+        "rita": ("reviewer", "approver"),
+        "alma": ("approver",),
+        "farida": ("finance",),
+        "aida": ("auditor",),
+        "adil": ("admin",),
+    }
+
+    def __init__(self, client, staff: Staff) -> None:
+        self.client = client
+        self.staff = staff
+        self._headers: dict[str, dict[str, str]] = {}
+
+    def headers(self, username: str) -> dict[str, str]:
+        if username not in self._headers:
+            self._headers[username] = self.staff.headers(username, *self.ROLES[username])
+        return self._headers[username]
+
+    def task(self, reference: str, name: str, username: str) -> dict[str, Any]:
+        """The ready task ``name`` of the claim, from ``username``'s worklist."""
+        response = self.client.get("/api/v1/tasks", headers=self.headers(username))
+        assert response.status_code == 200, response.get_json()
+        matches = [t for t in response.get_json() if t["claim_reference"] == reference and t["name"] == name]
+        assert len(matches) == 1, f"{username} sees no single '{name}' for {reference}: {response.get_json()}"
+        return matches[0]
+
+    def complete(self, task_id: str, form: Any, username: str):
+        url = f"/api/v1/tasks/{task_id}/complete"
+        return self.client.post(url, json=form, headers=self.headers(username))
+
+    def deliver(self, reference: str, message: str, payload: Any, username: str):
+        return self.client.post(
+            f"/api/v1/claims/{reference}/messages/{message}", json=payload, headers=self.headers(username)
+        )
+
+    def claim(self, reference: str, username: str = "alma") -> dict[str, Any]:
+        response = self.client.get(f"/api/v1/claims/{reference}", headers=self.headers(username))
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    # The steps of a claim's life, each expected to succeed.
+
+    def _step(self, reference: str, task: str, form: dict[str, Any], username: str) -> dict[str, Any]:
+        response = self.complete(self.task(reference, task, username)["id"], form, username)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def check_documents(self, reference: str, form: dict[str, Any] = DOCUMENTS_COMPLETE) -> dict[str, Any]:
+        return self._step(reference, "intake_check", form, "ivan")
+
+    def review(self, reference: str, username: str = "rita") -> dict[str, Any]:
+        return self._step(reference, "review_torture", TORTURE_REVIEW_APPROVE, username)
+
+    def approve(self, reference: str, username: str = "alma") -> dict[str, Any]:
+        return self._step(reference, "approval", APPROVE, username)
+
+    def confirm_payment(self, reference: str) -> dict[str, Any]:
+        response = self.deliver(reference, "payment_confirmed", {"batch": "PB-2026-001"}, "farida")
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+
+@pytest.fixture
+def officers(client, staff) -> Officers:
+    return Officers(client, staff)
+
+
+@dataclass(frozen=True)
+class StoredClaim:
+    """What the database holds about a claim, read on a connection of its own (committed data only)."""
+
+    status: str
+    event_count: int
+    last_sequence: int
+    state_digest: str
+    snapshot_sha256: str
+    open_tasks: tuple[str, ...]
+    timers: int
+
+
+def stored_claim(reference: str) -> StoredClaim:
+    from fund.models import Claim, HumanTask, Timer, WorkflowEvent, WorkflowInstance
+
+    with db.engine.connect() as connection:
+        claim = connection.execute(select(Claim.id, Claim.status).where(Claim.reference == reference)).one()
+        instance = connection.execute(
+            select(
+                WorkflowInstance.state_digest, WorkflowInstance.snapshot, WorkflowInstance.event_count
+            ).where(WorkflowInstance.claim_id == claim.id)
+        ).one()
+        events = connection.execute(
+            select(func.count(), func.max(WorkflowEvent.sequence)).where(WorkflowEvent.claim_id == claim.id)
+        ).one()
+        assert events[0] == instance.event_count, "the instance's event count disagrees with its history"
+        open_tasks = connection.scalars(
+            select(HumanTask.id)
+            .where(HumanTask.claim_id == claim.id, HumanTask.state == "open")
+            .order_by(HumanTask.id)
+        ).all()
+        timers = connection.scalar(select(func.count()).select_from(Timer).where(Timer.claim_id == claim.id))
+    return StoredClaim(
+        status=claim.status,
+        event_count=events[0],
+        last_sequence=events[1] or 0,
+        state_digest=instance.state_digest,
+        snapshot_sha256=hashlib.sha256(instance.snapshot.encode()).hexdigest(),
+        open_tasks=tuple(open_tasks),
+        timers=timers,
+    )
+
+
+def error_of(response, status: int) -> dict[str, Any]:
+    """The error of a refused API request, after checking its status and its shape:
+    ``{"error": {"code", "message", "fields"}}``, JSON, never a stack trace.
+    """
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json, response.get_data(as_text=True)[:300]
+    assert "Traceback" not in response.get_data(as_text=True)
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "fields"}
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["fields"], dict)
+    return body["error"]

@@ -230,11 +230,32 @@ def _find_task(workflow: BpmnWorkflow, task_id: str):
 
 def _step(task) -> dict[str, Any]:
     spec = task.task_spec
-    return {
+    step = {
         "task": spec.name,
         "title": getattr(spec, "bpmn_name", None) or spec.name,
         "type": spec.__class__.__name__,
         "process": task.workflow.spec.name,
+    }
+    dmn = getattr(spec, "dmnEngine", None)
+    if dmn is not None:
+        step["decision"] = _matched_rules(dmn, task)
+    return step
+
+
+def _matched_rules(dmn, task) -> dict[str, Any]:
+    """Which rows of a decision table decided, with their annotations, for people to read.
+
+    The table is evaluated again on the completed task's data: its inputs are unchanged and the
+    evaluation is pure, so this is exactly what SpiffWorkflow matched.
+    """
+    table = dmn.decision_table
+    rows = [rule for rule in dmn.decide(task)]
+    return {
+        "table": table.name or table.id,
+        "hit_policy": table.hit_policy,
+        "rules": [
+            {"row": rule.row_number, "description": (rule.description or "").strip()} for rule in rows
+        ],
     }
 
 

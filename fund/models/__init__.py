@@ -1,11 +1,13 @@
 """The fund's data: people, claims, workflow state and history, reference data."""
 
-from .claims import Claim, Claimant, Letter
+from .claims import AccessLogEntry, Claim, Claimant, Document, Letter
 from .people import ROLES, ApiToken, User, UserRole
 from .reference import MciRate
 from .workflow import HumanTask, ProcessFile, ProcessVersion, Timer, WorkflowEvent, WorkflowInstance
 
 __all__ = [
+    "AccessLogEntry",
+    "Document",
     "ROLES",
     "ApiToken",
     "Claim",

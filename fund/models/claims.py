@@ -61,13 +61,19 @@ class Claim(db.Model):
 
 
 class Letter(db.Model):
-    """A letter the process made due; the PDF is issued by the letters service."""
+    """A letter the process made due; once issued, its PDF and sha256 never change.
+
+    A reissue is a new letter with a new number that points to the one it replaces.
+    """
 
     __tablename__ = "letters"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(2))
+    verification_code_hash: Mapped[str | None] = mapped_column(String(255))
+    reissue_of_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
     status: Mapped[str] = mapped_column(String(10), default="due")
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -76,3 +82,33 @@ class Letter(db.Model):
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     sha256: Mapped[str | None] = mapped_column(String(64))
     claim: Mapped[Claim] = relationship(back_populates="letters")
+
+
+class Document(db.Model):
+    """A document of a claim (uploaded by the claimant or scanned by intake), kept with its sha256."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))  # a document code of bpmn/forms/codes.json
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+
+
+class AccessLogEntry(db.Model):
+    """Who saw a claimant's personal data, when, and why: written for every unmasked view."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_claim_time", "claim_id", "viewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    viewed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    what: Mapped[str] = mapped_column(String(100))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,7 +14,7 @@ from .types import UtcDateTime
 ROLES = ("intake", "reviewer", "approver", "finance", "auditor", "admin")
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -22,6 +23,11 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Sign-in protection: failed attempts in a row, and until when sign-in is refused.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Raised by "sign out everywhere": sessions carrying an older epoch are no longer valid.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -32,6 +38,10 @@ class User(db.Model):
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def get_id(self) -> str:
+        """The session's user id carries the epoch, so "sign out everywhere" ends old sessions."""
+        return f"{self.id}:{self.session_epoch}"
 
 
 class UserRole(db.Model):

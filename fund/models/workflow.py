@@ -44,6 +44,8 @@ class WorkflowInstance(db.Model):
     process_version: Mapped[str] = mapped_column(ForeignKey("process_versions.version"), index=True)
     snapshot: Mapped[str] = mapped_column(Text)
     state_digest: Mapped[str] = mapped_column(String(64))
+    # The process data where the claim waits now (projection for pages; the snapshot is the truth).
+    process_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     completed: Mapped[bool] = mapped_column(default=False)
     event_count: Mapped[int] = mapped_column(Integer, default=0)
     last_event_hash: Mapped[str] = mapped_column(String(64))
@@ -89,6 +91,8 @@ class HumanTask(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(80))
+    assignee: Mapped[str | None] = mapped_column(String(80), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claim = relationship("Claim", lazy="joined")
 
 

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -50,6 +50,55 @@ def authenticate(username: str, password: str) -> User:
     stored = user.password_hash if user is not None else _DUMMY_PASSWORD_HASH
     if not check_password_hash(stored, password or "") or user is None or not user.active:
         raise Unauthenticated("wrong username or password")
+    return user
+
+
+MAX_FAILED_SIGN_INS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def sign_in(username: str, password: str, now: datetime) -> User:
+    """Check a staff member's password for the web session, with lockout.
+
+    After five wrong passwords in a row the account is locked for fifteen minutes (each further
+    failure while locked restarts the lock). The answer never says whether the name exists.
+    """
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        check_password_hash(_DUMMY_PASSWORD_HASH, password or "")  # same time as a real check
+        raise Unauthenticated(
+            "too many wrong passwords: this account is locked for 15 minutes; ask an administrator if it was not you"
+        )
+    try:
+        user = authenticate(username, password)
+    except Unauthenticated:
+        if user is not None:
+            user.failed_sign_ins += 1
+            if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+                user.locked_until = now + LOCKOUT
+            db.session.commit()
+        raise
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    db.session.commit()
+    return user
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session of the user, on every device (API tokens too)."""
+    user.session_epoch += 1
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.commit()
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The user of a web session id ("<id>:<epoch>"), if the session is still valid."""
+    user_id, _, epoch = (session_id or "").partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
     return user
 
 

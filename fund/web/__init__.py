@@ -1,0 +1,68 @@
+"""Server-rendered pages for staff: sign-in, worklists, task forms, claims, dashboard, admin.
+
+Pages work without JavaScript. Every form carries a CSRF token; every view calls a service,
+which checks roles; templates only decide what to show.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from ..services.errors import ServiceError
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+log = logging.getLogger(__name__)
+
+
+@login_manager.user_loader
+def _load_user(session_id: str):
+    from ..services.users import user_for_session
+
+    return user_for_session(session_id)
+
+
+def init_web(app: Flask) -> None:
+    """Bind sign-in, CSRF protection, the staff blueprints and HTML error pages to the app."""
+    from .auth import auth_blueprint
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    app.register_blueprint(auth_blueprint)
+
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError):
+        return render_template("errors/error.html", status=error.http_status, message=error.message,
+                               fields=error.fields), error.http_status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        message = "The form expired or was sent from another site. Go back, reload the page and try again."
+        return render_template("errors/error.html", status=400, message=message, fields={}), 400
+
+    for status, message in ((403, "You do not have the role this page needs."),
+                            (404, "There is no such page."),
+                            (405, "This page cannot be used that way."),
+                            (413, "The upload is too large.")):
+        app.register_error_handler(status, _simple_error(status, message))
+
+    @app.errorhandler(500)
+    def _internal_error(error):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return render_template("errors/error.html", status=500,
+                               message="The fund's system failed. The error was logged; please try again later.",
+                               fields={}), 500
+
+
+def _simple_error(status: int, message: str):
+    def handler(error):
+        return render_template("errors/error.html", status=status, message=message, fields={}), status
+
+    return handler
