@@ -7,8 +7,8 @@ import logging
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, current_app, g, jsonify, make_response, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..extensions import db
 from ..models import User
@@ -50,13 +50,20 @@ def _http_error(error: HTTPException):
     return _http_error_body(error)
 
 
-@api_blueprint.app_errorhandler(404)
-@api_blueprint.app_errorhandler(405)
-def _routing_error(error: HTTPException):
-    """Unknown URLs and methods under /api/ are found before any blueprint: answer them in JSON too."""
-    if request.path.startswith(api_blueprint.url_prefix + "/") or request.path == api_blueprint.url_prefix:
-        return _http_error_body(error)
-    return error
+@api_blueprint.before_app_request
+def _routing_error():
+    """Unknown URLs and methods under /api/ fail before any blueprint is chosen, so the web pages'
+    HTML error handlers would answer them: answer them here, in the API's JSON, instead.
+    """
+    error = request.routing_exception
+    prefix = api_blueprint.url_prefix
+    under_api = request.path == prefix or request.path.startswith(prefix + "/")
+    if under_api and isinstance(error, HTTPException) and error.code in (404, 405):
+        response = make_response(_http_error_body(error))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+    return None
 
 
 @api_blueprint.errorhandler(Exception)
@@ -88,11 +95,8 @@ def _unstorable_text(data: Any) -> tuple[str, str] | None:
                 if "\x00" in key:
                     return child, NUL_MESSAGE
                 stack.append((item, child, depth + 1))
-        elif isinstance(value, list):
-            stack.extend(
-                (item, f"{path}.{index}" if path else str(index), depth + 1)
-                for index, item in enumerate(value)
-            )
+        elif isinstance(value, list):  # reported on the list, as the form checks do
+            stack.extend((item, path, depth + 1) for item in value)
     return None
 
 

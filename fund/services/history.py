@@ -60,6 +60,15 @@ def hash_of(event: WorkflowEvent, reference: str) -> str:
     )
 
 
+def event_result(outcome: engine.Outcome) -> dict[str, Any]:
+    """What an event records of its command's outcome: the status, the steps run, the letters due."""
+    return {
+        "status": outcome.status,
+        "steps": outcome.steps,
+        "outbound": [{"name": m.name, "payload": m.payload} for m in outcome.outbound],
+    }
+
+
 def rates_from_json(rows: list[list] | None) -> tuple[tuple[date, int], ...]:
     return tuple((date.fromisoformat(day), int(kzt)) for day, kzt in rows or [])
 
@@ -136,6 +145,13 @@ def verify_claim(claim: Claim) -> Verification:
                 result.findings.append(
                     f"event {event.sequence} ({event.type}): replay gives state {outcome.digest[:12]}, "
                     f"history records {event.state_digest[:12]}"
+                )
+                break
+            # The result is not in the hash (replay can recompute it), so replay is what checks it.
+            if json.loads(json.dumps(event_result(outcome))) != event.result:
+                result.findings.append(
+                    f"event {event.sequence} ({event.type}): its recorded result (status, steps, letters) "
+                    "is not what replay gives"
                 )
                 break
             state = outcome.state

@@ -22,7 +22,7 @@ from workflows.specs import ProcessSpec
 from ..extensions import db
 from ..models import Claim, HumanTask, Letter, MciRate, Timer, WorkflowEvent, WorkflowInstance
 from .errors import Conflict
-from .history import GENESIS_HASH, event_hash, rates_to_json
+from .history import GENESIS_HASH, event_hash, event_result, rates_to_json
 from .processes import process_for_version
 
 LETTER_MESSAGE_PREFIX = "letter_due_"
@@ -101,11 +101,7 @@ def apply_command(
             actor=actor,
             occurred_at=now,
             input=recorded_input,
-            result={
-                "status": outcome.status,
-                "steps": outcome.steps,
-                "outbound": [{"name": m.name, "payload": m.payload} for m in outcome.outbound],
-            },
+            result=event_result(outcome),
             state_digest=outcome.digest,
             previous_hash=previous_hash,
             hash=digest,
@@ -116,6 +112,7 @@ def apply_command(
         db.session.add(instance)
     instance.snapshot = outcome.state
     instance.state_digest = outcome.digest
+    instance.process_data = outcome.data
     instance.completed = outcome.completed
     instance.event_count = sequence
     instance.last_event_hash = digest

@@ -39,26 +39,32 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
-        return render_template("errors/error.html", status=error.http_status, message=error.message,
-                               fields=error.fields), error.http_status
+        return render_template(
+            "errors/error.html", status=error.http_status, message=error.message, fields=error.fields
+        ), error.http_status
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
         message = "The form expired or was sent from another site. Go back, reload the page and try again."
         return render_template("errors/error.html", status=400, message=message, fields={}), 400
 
-    for status, message in ((403, "You do not have the role this page needs."),
-                            (404, "There is no such page."),
-                            (405, "This page cannot be used that way."),
-                            (413, "The upload is too large.")):
+    for status, message in (
+        (403, "You do not have the role this page needs."),
+        (404, "There is no such page."),
+        (405, "This page cannot be used that way."),
+        (413, "The upload is too large."),
+    ):
         app.register_error_handler(status, _simple_error(status, message))
 
     @app.errorhandler(500)
     def _internal_error(error):
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return render_template("errors/error.html", status=500,
-                               message="The fund's system failed. The error was logged; please try again later.",
-                               fields={}), 500
+        return render_template(
+            "errors/error.html",
+            status=500,
+            message="The fund's system failed. The error was logged; please try again later.",
+            fields={},
+        ), 500
 
 
 def _simple_error(status: int, message: str):

@@ -27,7 +27,9 @@ def sign_in():
     error = None
     if request.method == "POST":
         try:
-            user = users.sign_in(request.form.get("username", ""), request.form.get("password", ""), utc_now())
+            user = users.sign_in(
+                request.form.get("username", ""), request.form.get("password", ""), utc_now()
+            )
         except Unauthenticated as failure:
             error = failure.message
         else:
@@ -36,7 +38,9 @@ def sign_in():
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if error else 200
-    return render_template("auth/sign_in.html", error=error, username=request.form.get("username", "")), status
+    return render_template(
+        "auth/sign_in.html", error=error, username=request.form.get("username", "")
+    ), status
 
 
 @auth_blueprint.post("/sign-out")
