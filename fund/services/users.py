@@ -67,7 +67,8 @@ def sign_in(username: str, password: str, now: datetime) -> User:
     if user is not None and user.locked_until is not None and user.locked_until > now:
         check_password_hash(_DUMMY_PASSWORD_HASH, password or "")  # same time as a real check
         raise Unauthenticated(
-            "too many wrong passwords: this account is locked for 15 minutes; ask an administrator if it was not you"
+            "too many wrong passwords: this account is locked for 15 minutes; "
+            "ask an administrator if it was not you"
         )
     try:
         user = authenticate(username, password)
