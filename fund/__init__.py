@@ -61,11 +61,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import models  # noqa: F401  (register the tables)
     from .api import api_blueprint
-
     from .web import csrf, init_web
 
     app.register_blueprint(api_blueprint)
     init_web(app)
+    from .letters.views import verify_blueprint
+
+    app.register_blueprint(verify_blueprint)
     csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, never with cookies
     app.add_url_rule("/", "home", _home)
 

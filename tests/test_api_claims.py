@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from fund.extensions import db
@@ -70,11 +70,18 @@ def test_the_claimant_sees_the_status_with_the_access_code(client, submit, clock
     response = status_of(client, answer["reference"], answer["access_code"])
 
     assert response.status_code == 200
-    assert response.get_json() == {
+    body = response.get_json()
+    assert body == {
         "reference": answer["reference"],
         "status": "submitted",
         "updated_at": "2026-03-02T09:00:00+00:00",
-        "letters": [],
+        "letters": [
+            {
+                "kind": "acknowledgement",
+                "number": body["letters"][0]["number"],
+                "issued_at": "2026-03-02T09:00:00+00:00",
+            }
+        ],
     }
 
 
@@ -100,24 +107,29 @@ def test_a_wrong_code_and_an_unknown_reference_get_the_same_not_found(client, su
     assert no_code.status_code == unknown_reference.status_code == 404
 
 
-def test_a_letter_appears_in_the_status_once_issued_not_while_it_is_due(client, submit, clock):
+def test_the_acknowledgement_letter_is_issued_at_submission_and_listed_in_the_status(client, submit, clock):
     answer = submit()
     claim = db.session.scalar(select(Claim).where(Claim.reference == answer["reference"]))
-    due = db.session.scalars(select(Letter).where(Letter.claim_id == claim.id)).all()
-    assert [letter.kind for letter in due] == ["acknowledgement"]
-    assert status_of(client, answer["reference"], answer["access_code"]).get_json()["letters"] == []
+    (letter,) = db.session.scalars(select(Letter).where(Letter.claim_id == claim.id)).all()
+    assert letter.kind == "acknowledgement" and letter.status == "issued"
+    assert letter.number == f"VCF-L-2026-{letter.id:07d}"
 
-    db.session.execute(
-        update(Letter)
-        .where(Letter.id == due[0].id)
-        .values(status="issued", number="VCF-L-2026-000001", issued_at=clock.now)
+    letters = status_of(client, answer["reference"], answer["access_code"]).get_json()["letters"]
+    assert letters == [
+        {"kind": "acknowledgement", "number": letter.number, "issued_at": "2026-03-02T09:00:00+00:00"}
+    ]
+
+
+def test_a_letter_still_due_is_not_listed_in_the_status(client, submit, clock):
+    answer = submit()
+    claim = db.session.scalar(select(Claim).where(Claim.reference == answer["reference"]))
+    db.session.add(
+        Letter(claim_id=claim.id, kind="document_request", status="due", details={}, due_at=clock.now)
     )
     db.session.commit()
 
     letters = status_of(client, answer["reference"], answer["access_code"]).get_json()["letters"]
-    assert letters == [
-        {"kind": "acknowledgement", "number": "VCF-L-2026-000001", "issued_at": "2026-03-02T09:00:00+00:00"}
-    ]
+    assert [letter["kind"] for letter in letters] == ["acknowledgement"]
 
 
 # --- what a claimant is told when the claim has errors -------------------------------------------

@@ -20,6 +20,7 @@ from workflows.engine import CommandContext, Outcome
 from workflows.specs import ProcessSpec
 
 from ..extensions import db
+from ..letters.service import issue_due_letters
 from ..models import Claim, HumanTask, Letter, MciRate, Timer, WorkflowEvent, WorkflowInstance
 from .errors import Conflict
 from .history import GENESIS_HASH, event_hash, event_result, rates_to_json
@@ -122,6 +123,7 @@ def apply_command(
         db.session.flush()
     except StaleDataError as error:
         raise Conflict("someone else changed this claim at the same time; reload and try again") from error
+    issue_due_letters(claim, now)
     return outcome
 
 

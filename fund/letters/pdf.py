@@ -1,0 +1,310 @@
+"""Rendering a letter as PDF with reportlab, in the claimant's language.
+
+The font is Source Sans Pro from the PyPI package ``font-source-sans-pro`` (SIL Open Font License),
+found inside that package with importlib.resources, never on a system path: it has Latin, Cyrillic
+and every Kazakh letter (ә ғ қ ң ө ұ ү һ і), in a regular and a bold static TrueType face.
+reportlab embeds only the glyphs a letter uses, so a letter stays small (tens of kilobytes).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib.resources import files
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    HRFlowable,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from . import texts
+
+FONT_PACKAGE = "font_source_sans_pro"
+FONT_FILES = {"regular": "SourceSansPro-Regular.ttf", "bold": "SourceSansPro-Bold.ttf"}
+FONT_NAME = "FundSans"
+BOLD_FONT_NAME = "FundSans-Bold"
+
+
+def font_path(face: str = "regular") -> str:
+    """The TrueType file of a face ("regular" or "bold"), inside the installed font package."""
+    resource = files(FONT_PACKAGE) / "files" / FONT_FILES[face]
+    if not resource.is_file():
+        raise RuntimeError(f"the font file {FONT_FILES[face]} is missing from the package {FONT_PACKAGE}")
+    return str(resource)
+
+
+@cache
+def register_fonts() -> str:
+    """Register the letters' font with reportlab (once per process); returns its name."""
+    pdfmetrics.registerFont(TTFont(FONT_NAME, font_path("regular")))
+    pdfmetrics.registerFont(TTFont(BOLD_FONT_NAME, font_path("bold")))
+    pdfmetrics.registerFontFamily(FONT_NAME, normal=FONT_NAME, bold=BOLD_FONT_NAME)
+    return FONT_NAME
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    """Everything a letter prints, gathered by the service; the renderer reads nothing else."""
+
+    kind: str
+    language: str
+    number: str
+    issued_on: date
+    claimant_name: str
+    claim_reference: str
+    verification_code: str  # as printed: XXXXX-XXXXX
+    verify_url: str
+    site_url: str
+    details: dict[str, Any] = field(default_factory=dict)
+    submitted_on: date | None = None  # acknowledgement
+    iban_tail: str = ""  # approval: the last characters of the account paid to
+    replaces: tuple[str, date] | None = None  # a reissue: the number and date of the letter it replaces
+
+
+@cache
+def _styles() -> dict[str, ParagraphStyle]:
+    font = register_fonts()
+    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=14.5, spaceAfter=6, alignment=TA_LEFT)
+    return {
+        "fund": ParagraphStyle(
+            "fund", parent=body, fontName=BOLD_FONT_NAME, fontSize=15, leading=19, spaceAfter=1
+        ),
+        "fund_other": ParagraphStyle(
+            "fund_other",
+            parent=body,
+            fontSize=8.5,
+            leading=11,
+            textColor=colors.HexColor("#4a5361"),
+            spaceAfter=0,
+        ),
+        "meta": ParagraphStyle("meta", parent=body, spaceAfter=1),
+        "title": ParagraphStyle(
+            "title",
+            parent=body,
+            fontName=BOLD_FONT_NAME,
+            fontSize=13,
+            leading=17,
+            spaceBefore=8,
+            spaceAfter=8,
+        ),
+        "body": body,
+        "strong": ParagraphStyle("strong", parent=body, fontName=BOLD_FONT_NAME, fontSize=12, leading=16),
+        "item": ParagraphStyle("item", parent=body, spaceAfter=2),
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, spaceAfter=2),
+        "code": ParagraphStyle(
+            "code", parent=body, fontName=BOLD_FONT_NAME, fontSize=12, leading=16, spaceAfter=3
+        ),
+    }
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _integer(value: Any, what: str) -> int:
+    """Money and MCI are whole numbers; the process stores them as int, or Decimal as text."""
+    from decimal import Decimal
+
+    number = Decimal(str(value))
+    if number != number.to_integral_value():
+        raise ValueError(f"{what} must be a whole number, got {value!r}")
+    return int(number)
+
+
+def _fields(content: LetterContent) -> dict[str, str]:
+    """The values of the placeholders, each written as the letter's language writes it."""
+    language = content.language
+    details = content.details
+    values: dict[str, str] = {
+        "number": content.number,
+        "name": content.claimant_name,
+        "reference": content.claim_reference,
+        "code": content.verification_code,
+        "verify_url": content.verify_url,
+        "site_url": content.site_url,
+        "iban_tail": content.iban_tail,
+        **texts.date_forms("issued_on", content.issued_on, language),
+    }
+    if content.submitted_on is not None:
+        values.update(texts.date_forms("submitted_on", content.submitted_on, language))
+    for name in ("respond_by", "decision_date", "reconsideration_until"):
+        if details.get(name):
+            values.update(texts.date_forms(name, _day(details[name]), language))
+    for name in ("amount_mci", "mci_rate", "amount_kzt"):
+        if details.get(name) is not None:
+            values[name] = texts.format_number(_integer(details[name], name), language)
+    if content.replaces is not None:
+        values["replaced_number"] = content.replaces[0]
+        values.update(texts.date_forms("replaced_on", content.replaces[1], language))
+    # Paragraph text is reportlab markup: names and notes must not be read as tags.
+    return {key: escape(value) for key, value in values.items()}
+
+
+def _bullets(labels: list[str], style: ParagraphStyle) -> ListFlowable:
+    items = [ListItem(Paragraph(escape(label), style), value="•") for label in labels]
+    return ListFlowable(
+        items,
+        bulletType="bullet",
+        start="•",
+        leftIndent=14,
+        bulletFontName=FONT_NAME,
+        bulletFontSize=style.fontSize,
+        bulletOffsetY=1,  # level with the first line of the text beside it
+    )
+
+
+def _body(content: LetterContent, values: dict[str, str]) -> list:
+    """The paragraphs that say what this kind of letter has to say."""
+    styles = _styles()
+    language = content.language
+    wording = texts.BODIES[language][content.kind]
+    details = content.details
+
+    def say(key: str, style: str = "body") -> Paragraph:
+        return Paragraph(wording[key].format(**values), styles[style])
+
+    if content.kind == "acknowledgement":
+        return [say("received"), say("next"), say("status"), say("nothing_to_do")]
+    if content.kind in ("document_request", "document_reminder"):
+        documents = [texts.document_label(code, language) for code in details.get("missing_documents") or []]
+        closing = ["closed_if_late", "help"] if content.kind == "document_request" else ["already_sent"]
+        return [
+            say("intro"),
+            _bullets(documents, styles["item"]),
+            Spacer(1, 4),
+            say("send_by"),
+            *[say(key) for key in closing],
+        ]
+    if content.kind == "approval":
+        return [say("decision"), say("amount", "strong"), say("calculation"), say("payment")]
+    if content.kind == "rejection":
+        reasons = [texts.rejection_reason_label(code, language) for code in details.get("reasons") or []]
+        flowables = [say("decision"), say("reasons"), _bullets(reasons, styles["item"]), Spacer(1, 4)]
+        if details.get("comment"):
+            flowables += [say("note"), Paragraph(escape(str(details["comment"])), styles["body"])]
+        flowables.append(say("reconsider") if details.get("reconsideration_until") else say("final"))
+        return flowables
+    raise ValueError(f"no wording for letters of kind {content.kind!r}")
+
+
+def _header(content: LetterContent, values: dict[str, str]) -> list:
+    styles = _styles()
+    common = texts.COMMON[content.language]
+    others = " · ".join(texts.FUND_NAME[lang] for lang in texts.LANGUAGES if lang != content.language)
+    meta = Table(
+        [
+            [
+                Paragraph(common["letter_number"].format(**values), styles["meta"]),
+                Paragraph(common["to"].format(**values), styles["meta"]),
+            ],
+            [
+                Paragraph(common["date"].format(**values), styles["meta"]),
+                Paragraph(common["claim"].format(**values), styles["meta"]),
+            ],
+        ],
+        colWidths=["50%", "50%"],
+    )
+    meta.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return [
+        Paragraph(escape(texts.FUND_NAME[content.language]), styles["fund"]),
+        Paragraph(escape(others), styles["fund_other"]),
+        HRFlowable(
+            width="100%", thickness=1.2, color=colors.HexColor("#0b2e4f"), spaceBefore=4, spaceAfter=8
+        ),
+        meta,
+        Spacer(1, 6),
+    ]
+
+
+def _verification(content: LetterContent, values: dict[str, str]) -> KeepTogether:
+    styles = _styles()
+    common = texts.COMMON[content.language]
+    box = Table(
+        [
+            [
+                [
+                    Paragraph(escape(common["verification_title"]), styles["small"]),
+                    Paragraph(common["verification_code"].format(**values), styles["code"]),
+                    Paragraph(common["verification_how"].format(**values), styles["small"]),
+                ]
+            ]
+        ],
+        colWidths=["100%"],
+    )
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#4a5361")),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f4f6f8")),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    return KeepTogether([Spacer(1, 10), box])
+
+
+def render_letter(content: LetterContent) -> bytes:
+    """The letter as PDF bytes: header, addressee, body, signature and verification block."""
+    if content.language not in texts.LANGUAGES:
+        raise ValueError(f"letters are written in {', '.join(texts.LANGUAGES)}, not {content.language!r}")
+    styles = _styles()
+    values = _fields(content)
+    common = texts.COMMON[content.language]
+    title = texts.BODIES[content.language][content.kind]["title"]
+
+    story = _header(content, values)
+    story.append(Paragraph(escape(title), styles["title"]))
+    if content.replaces is not None:
+        story.append(Paragraph(common["replaces"].format(**values), styles["body"]))
+    story.append(Paragraph(common["greeting"].format(**values), styles["body"]))
+    story += _body(content, values)
+    story += [
+        Spacer(1, 6),
+        Paragraph(escape(common["closing"]), styles["body"]),
+        Paragraph(escape(texts.FUND_NAME[content.language]), styles["strong"]),
+        _verification(content, values),
+    ]
+
+    def footer(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT_NAME, 8)
+        canvas.setFillColor(colors.HexColor("#4a5361"))
+        canvas.drawString(20 * mm, 12 * mm, common["footer"].format(number=content.number, page=doc.page))
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=20 * mm,
+        title=f"{texts.KIND_NAMES[content.kind][content.language]} · {content.number}",
+        author=texts.FUND_NAME[content.language],
+        subject=content.number,
+        lang={"kk": "kk-KZ", "ru": "ru-RU", "en": "en"}[content.language],
+    )
+    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
