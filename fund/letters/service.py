@@ -26,10 +26,6 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, exists, inspect, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-# A verification code is 10 random characters of 32 (50 bits), not a chosen password: a light
-# scrypt (a few milliseconds) is enough, and keeps issuing inside the command's lock fast.
-CODE_HASH_METHOD = "scrypt:2048:8:1"
-
 from ..extensions import db
 from ..models import Claim, Letter
 from ..services.errors import Conflict
@@ -38,6 +34,10 @@ from . import texts
 from .pdf import LetterContent, render_letter
 
 log = logging.getLogger(__name__)
+
+# A verification code is 10 random characters of 32 (50 bits), not a chosen password: a light
+# scrypt (a few milliseconds) is enough, and keeps issuing inside the command's lock fast.
+CODE_HASH_METHOD = "scrypt:2048:8:1"
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 # No 0/O, 1/I: the code is read off paper and typed by hand.
