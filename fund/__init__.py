@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, redirect, url_for
+from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -78,14 +78,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _home():
-    """Staff land on their worklist; everyone else on the sign-in page."""
+    """Officers land on their worklist, administrators on administration, auditors on the claim search."""
     from flask_login import current_user
 
-    if current_user.is_authenticated and "officer.worklist" in current_app.view_functions:
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in"))
+    if current_user.has_role("intake", "reviewer", "approver", "finance"):
         return redirect(url_for("officer.worklist"))
-    if current_user.is_authenticated:
-        return redirect(url_for("api.index"))
-    return redirect(url_for("auth.sign_in"))
+    if current_user.has_role("admin"):
+        return redirect(url_for("admin.index"))
+    return redirect(url_for("officer.find_claim"))
 
 
 @event.listens_for(Engine, "connect")

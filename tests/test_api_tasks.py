@@ -130,6 +130,22 @@ def test_completing_an_already_completed_task_is_a_conflict(submitted, officers)
     assert stored_claim(submitted) == before
 
 
+def test_a_task_another_officer_took_cannot_be_completed_until_they_release_it(submitted, officers, staff, clock):
+    from fund.services.worklist import release_task, take_task
+
+    intake = officers.task(submitted, "intake_check", "ivan")
+    colleague = staff.user("inna", "intake")
+    take_task(colleague, intake["id"], clock.now)
+    before = stored_claim(submitted)
+
+    error = error_of(officers.complete(intake["id"], DOCUMENTS_COMPLETE, "ivan"), 409)
+    assert "taken by inna" in error["message"]
+    assert stored_claim(submitted) == before
+
+    release_task(colleague, intake["id"])
+    assert officers.complete(intake["id"], DOCUMENTS_COMPLETE, "ivan").status_code == 200
+
+
 def test_a_task_cancelled_by_the_process_is_a_conflict_too(submitted, officers, staff):
     # The same officer cannot complete a task twice; a second intake officer arriving late
     # finds the task gone, whatever the data they send.

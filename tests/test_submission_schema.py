@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
-from fund.api.schemas import ClaimSubmissionSchema, validation_errors_to_fields
+from fund.schemas import ClaimSubmissionSchema, validation_errors_to_fields
 from fund.validation import iin_check_digit
 
 TODAY = date(2025, 6, 15)

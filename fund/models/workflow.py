@@ -78,7 +78,12 @@ class HumanTask(db.Model):
     """Projection of the user tasks for worklists: one row per task the process made ready."""
 
     __tablename__ = "human_tasks"
-    __table_args__ = (Index("ix_human_tasks_open_by_role", "state", "role", "created_at"),)
+    # The worklist's sort orders, each behind (state, role): oldest/newest, due date, claim reference.
+    __table_args__ = (
+        Index("ix_human_tasks_open_by_role", "state", "role", "created_at"),
+        Index("ix_human_tasks_open_by_due", "state", "role", "due_at", "id"),
+        Index("ix_human_tasks_open_by_claim", "state", "role", "claim_id", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)

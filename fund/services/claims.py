@@ -13,9 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows import engine
 
-from ..api.schemas import ClaimSubmissionSchema, validation_errors_to_fields
 from ..extensions import db
 from ..models import Claim, Claimant, HumanTask, User
+from ..schemas import ClaimSubmissionSchema, validation_errors_to_fields
 from .access import require_role
 from .errors import Conflict, Invalid, NotFound
 from .history import CLAIM_SUBMITTED

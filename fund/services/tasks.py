@@ -59,6 +59,10 @@ def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Claim:
     db.session.refresh(task)
     if task.state != "open":
         raise Conflict(f"task {task_id} was already {task.state}")
+    if task.assignee not in (None, user.username):
+        raise Conflict(
+            f"task {task_id} is taken by {task.assignee}; only they can complete it until they release it"
+        )
     try:
         run_engine_command(
             claim,

@@ -13,6 +13,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..services.errors import ServiceError
+from .nav import nav_links
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -28,14 +29,21 @@ def _load_user(session_id: str):
 
 def init_web(app: Flask) -> None:
     """Bind sign-in, CSRF protection, the staff blueprints and HTML error pages to the app."""
+    from .admin import admin_blueprint
     from .auth import auth_blueprint
+    from .dashboard import dashboard_blueprint
+    from .officer import officer_blueprint
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "strong"
     csrf.init_app(app)
+    app.context_processor(nav_links)
     app.register_blueprint(auth_blueprint)
+    app.register_blueprint(officer_blueprint)
+    app.register_blueprint(dashboard_blueprint)
+    app.register_blueprint(admin_blueprint)
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):

@@ -53,6 +53,9 @@ def upgrade():
         batch_op.add_column(sa.Column("assignee", sa.String(length=80), nullable=True))
         batch_op.add_column(sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f("ix_human_tasks_assignee"), ["assignee"], unique=False)
+        # The worklist's other sort orders (oldest first uses ix_human_tasks_open_by_role of 0001).
+        batch_op.create_index("ix_human_tasks_open_by_due", ["state", "role", "due_at", "id"], unique=False)
+        batch_op.create_index("ix_human_tasks_open_by_claim", ["state", "role", "claim_id", "id"], unique=False)
 
     with op.batch_alter_table("letters", schema=None) as batch_op:
         batch_op.add_column(sa.Column("language", sa.String(length=2), nullable=True))
@@ -90,6 +93,8 @@ def downgrade():
         batch_op.drop_column("language")
 
     with op.batch_alter_table("human_tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_human_tasks_open_by_claim")
+        batch_op.drop_index("ix_human_tasks_open_by_due")
         batch_op.drop_index(batch_op.f("ix_human_tasks_assignee"))
         batch_op.drop_column("assigned_at")
         batch_op.drop_column("assignee")

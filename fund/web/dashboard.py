@@ -1,0 +1,119 @@
+"""The heads of unit's dashboard: claims by status and category, ages, SLA breaches, decisions.
+
+One page, no JavaScript: charts are SVG drawn on the server (``charts``), each followed by a table
+with the same numbers. The service checks the roles (approver, admin, auditor); the page shows
+claim references and counts, never a claimant's personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user, login_required
+
+from ..services import reports
+from ..services.time import utc_now
+from ..services.wording import CATEGORY_LABELS, ROLE_LABELS, STATUS_LABELS, label
+from . import charts
+
+dashboard_blueprint = Blueprint("dashboard", __name__)
+
+
+def short_label(code: str) -> str:
+    """A code in few words, for chart axes ("awaiting_approval" -> "Awaiting approval")."""
+    return code.replace("_", " ").capitalize()
+
+
+def almaty(moment: datetime | None) -> str:
+    """A stored UTC time as read in the fund: Almaty, day.month.year hours:minutes."""
+    from workflows.scripting import FUND_TIME_ZONE
+
+    return "" if moment is None else moment.astimezone(FUND_TIME_ZONE).strftime("%d.%m.%Y %H:%M")
+
+
+def day(value: date | datetime | None) -> str:
+    """A date as day.month.year (a time is first taken to Almaty)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        from workflows.scripting import FUND_TIME_ZONE
+
+        value = value.astimezone(FUND_TIME_ZONE).date()
+    return value.strftime("%d.%m.%Y")
+
+
+def number(value: int | float | None) -> str:
+    """1234 -> "1,234"; None -> "—" (nothing to measure)."""
+    if value is None:
+        return "—"
+    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+
+
+def template_helpers() -> dict:
+    """Formatting and wording for the dashboard and administration templates."""
+    return {
+        "almaty": almaty,
+        "day": day,
+        "number": number,
+        "status_label": lambda code: label(STATUS_LABELS, code),
+        "category_label": lambda code: (
+            label(CATEGORY_LABELS, code) if code != reports.NO_CATEGORY else "None"
+        ),
+        "role_label": lambda code: label(ROLE_LABELS, code),
+    }
+
+
+dashboard_blueprint.context_processor(template_helpers)
+
+
+@dashboard_blueprint.get("/dashboard", endpoint="index")
+@login_required
+def index():
+    """Claims by status and category, open claims' ages, SLA breaches, decisions per week and time
+    to decision, as of now."""
+    weeks = request.args.get("weeks", reports.DEFAULT_WEEKS, type=int)
+    board = reports.dashboard(current_user._get_current_object(), utc_now(), weeks)
+    claims, sla = board.claims, board.sla
+    drawings = {
+        "status": charts.horizontal_bar_chart(
+            "Claims by status",
+            [(short_label(c.code), c.count) for c in claims.by_status],
+            chart_id="chart-status",
+        ),
+        "category": charts.horizontal_bar_chart(
+            "Claims by category",
+            [(short_label(c.code), c.count) for c in claims.by_category],
+            chart_id="chart-category",
+        ),
+        "ages": charts.horizontal_bar_chart(
+            "Open claims by age",
+            [(band.label, band.count) for band in board.ages.bands],
+            unit="open claims",
+            chart_id="chart-ages",
+        ),
+        "sla": charts.horizontal_bar_chart(
+            "Overdue tasks by task",
+            [(t.task_title, t.count) for t in sla.by_task],
+            unit="overdue tasks",
+            chart_id="chart-sla",
+            highlight=True,
+        ),
+        "decisions": charts.weekly_column_chart(
+            f"Decisions per week, last {board.weeks} weeks",
+            [(week.start, week.total) for week in board.decisions_per_week],
+            chart_id="chart-decisions",
+        ),
+    }
+    return render_template(
+        "dashboard/index.html",
+        board=board,
+        charts=drawings,
+        week_choices=reports.WEEK_CHOICES,
+        time_rows=[("all", "All categories", board.time_to_decision.overall)]
+        + [
+            (code, label(CATEGORY_LABELS, code), times)
+            for code, times in board.time_to_decision.by_category.items()
+        ],
+        claim_links="officer.claim" in current_app.view_functions,  # the claim page, masked for all
+    )

@@ -1,0 +1,150 @@
+"""Who may open which page: every route of the officer and sign-in pages, for every role.
+
+The matrix below is the specification. Roles are checked by the services, so a page refused here
+is refused whatever its template shows; anonymous visitors are sent to the sign-in page. Every
+POST carries the session's CSRF token, as the site's own forms do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from fund.extensions import db
+from fund.models import Claim, Letter
+from tests.conftest import PASSWORD
+from tests.officer_helpers import attach_document, html, open_task_id
+from tests.web_helpers import sign_in
+
+ROLES = ("intake", "reviewer", "approver", "finance", "auditor", "admin")
+ANONYMOUS = "anonymous"
+PERSONAL_DATA = ("intake", "reviewer", "approver", "finance")  # the roles whose work needs it
+
+
+def expect(staff: int = 200, anonymous: int = 302) -> dict[str, int]:
+    """The same answer for every staff role; anonymous visitors are sent to sign in."""
+    return {**{role: staff for role in ROLES}, ANONYMOUS: anonymous}
+
+
+def only(*roles: str, answer: int = 200) -> dict[str, int]:
+    """``answer`` for ``roles``, 403 for every other role; anonymous visitors are sent to sign in."""
+    return {**{role: answer if role in roles else 403 for role in ROLES}, ANONYMOUS: 302}
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: str  # as Flask knows it, to check that the matrix covers every route
+    method: str
+    url: str  # with {claim}, {document}, {letter}, {intake_task}, {review_task}, {approval_task}
+    answers: dict[str, int]
+    data: tuple[tuple[str, str], ...] = ()
+    signs_out: bool = False
+
+
+MATRIX = [
+    Route("/", "GET", "/", expect(staff=302)),
+    Route("/worklist", "GET", "/worklist", expect()),
+    Route("/claims", "GET", "/claims", expect()),
+    Route("/claims/<reference>", "GET", "/claims/{claim}", expect()),
+    Route("/claims/<reference>/personal-data", "POST", "/claims/{claim}/personal-data", only(*PERSONAL_DATA)),
+    Route(
+        "/claims/<reference>/documents/<int:document_id>",
+        "GET",
+        "/claims/{claim}/documents/{document}",
+        only(*PERSONAL_DATA),
+    ),
+    Route("/claims/<reference>/letters/<int:letter_id>.pdf", "GET", "/claims/{claim}/letters/{letter}.pdf",
+          only(*PERSONAL_DATA)),
+    Route("/tasks/<task_id>", "GET", "/tasks/{intake_task}", only("intake")),
+    Route("/tasks/<task_id>", "GET", "/tasks/{review_task}", only("reviewer")),
+    Route("/tasks/<task_id>", "GET", "/tasks/{approval_task}", only("approver")),
+    Route("/tasks/<task_id>/take", "POST", "/tasks/{intake_task}/take", only("intake", answer=302)),
+    Route("/tasks/<task_id>/take", "POST", "/tasks/{review_task}/take", only("reviewer", answer=302)),
+    Route("/tasks/<task_id>/release", "POST", "/tasks/{intake_task}/release", only("intake", answer=302)),
+    Route("/tasks/<task_id>/release", "POST", "/tasks/{review_task}/release", only("reviewer", answer=302)),
+    # An empty form: the task's officer gets the form back with its errors; nobody else sees it.
+    Route("/tasks/<task_id>", "POST", "/tasks/{intake_task}", only("intake", answer=422)),
+    Route("/tasks/<task_id>", "POST", "/tasks/{approval_task}", only("approver", answer=422)),
+    Route("/sign-in", "GET", "/sign-in", expect(staff=200, anonymous=200)),
+    Route("/sign-in", "POST", "/sign-in", expect(staff=401, anonymous=401),
+          data=(("username", "nobody"), ("password", "not the password"))),
+    # Last: these end the session (each is run signed in again).
+    Route("/sign-out", "POST", "/sign-out", expect(staff=302), signs_out=True),
+    Route("/sign-out-everywhere", "POST", "/sign-out-everywhere", expect(staff=302), signs_out=True),
+]  # fmt: skip
+
+
+def test_the_matrix_covers_every_route_of_the_officer_and_sign_in_pages(app):
+    covered = {(route.rule, route.method) for route in MATRIX}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] in ("officer", "auth"):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert (rule.rule, method) in covered, f"{method} {rule.rule} is missing from the matrix"
+
+
+@pytest.fixture
+def places(app, submit, officers) -> dict[str, str]:
+    """A claim waiting for intake (with a document and a letter), one for review, one for approval."""
+    at_intake = submit()["reference"]
+    at_review = submit()["reference"]
+    officers.check_documents(at_review)
+    at_approval = submit()["reference"]
+    officers.check_documents(at_approval)
+    officers.review(at_approval)
+    claim_id = db.session.scalar(db.select(Claim.id).where(Claim.reference == at_intake))
+    return {
+        "claim": at_intake,
+        "document": str(attach_document(at_intake)),
+        "letter": str(db.session.scalar(db.select(Letter.id).where(Letter.claim_id == claim_id))),
+        "intake_task": open_task_id(at_intake, "intake_check"),
+        "review_task": open_task_id(at_review, "review_torture"),
+        "approval_task": open_task_id(at_approval, "approval"),
+    }
+
+
+@pytest.mark.parametrize("who", [*ROLES, ANONYMOUS])
+def test_every_role_gets_the_expected_answer_on_every_route(app, staff, places, who):
+    client = app.test_client()
+    username = f"matrix-{who}"
+
+    def sign_in_again() -> None:
+        if who != ANONYMOUS:
+            staff.user(username, who)
+            assert sign_in(client, username, PASSWORD).status_code == 302
+
+    sign_in_again()
+    wrong = []
+    for route in MATRIX:
+        if route.signs_out:
+            sign_in_again()
+        url = route.url.format(**places)
+        if route.method == "GET":
+            answer = client.get(url)
+        else:
+            token = html(client.get("/sign-in")).xpath("//input[@name='csrf_token']/@value")[0]
+            answer = client.post(url, data={"csrf_token": token, **dict(route.data)})
+        expected = route.answers[who]
+        body = answer.get_data().decode("utf-8", "replace")
+        if answer.status_code != expected or "Traceback" in body:
+            wrong.append(f"{route.method} {url}: {answer.status_code}, expected {expected}")
+        elif expected == 302 and who == ANONYMOUS and route.rule not in ("/",):
+            if not answer.headers["Location"].startswith("/sign-in"):
+                wrong.append(f"{route.method} {url}: anonymous sent to {answer.headers['Location']}")
+        elif expected == 403 and "needs one of the roles" not in body:
+            wrong.append(f"{route.method} {url}: 403 without saying which role it needs")
+    assert wrong == [], f"{who}:\n" + "\n".join(wrong)
+
+
+def test_a_post_without_the_csrf_token_is_refused_on_every_form(app, staff, places):
+    staff.user("ivan", "intake")
+    client = app.test_client()
+    sign_in(client, "ivan", PASSWORD)
+
+    for route in MATRIX:
+        if route.method == "POST" and not route.rule.startswith("/sign-in"):
+            answer = client.post(route.url.format(**places), data=dict(route.data))
+            assert answer.status_code == 400, route.url
+            assert "form expired" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Claim)) == 3
