@@ -16,6 +16,7 @@ from .extensions import db
 from .models import Claimant, HumanTask, User
 from .services import claims, messages, tasks, timers, users
 from .services.time import utc_now
+from .validation import iin_check_digit
 
 DEMO_EMAIL_DOMAIN = "demo.fund.invalid"
 DEMO_USERS = [
@@ -35,16 +36,11 @@ def demo_password(username: str) -> str:
 
 
 def _iin(birth: date, serial: int) -> str:
+    """A valid IIN for a demo person born on ``birth`` (the next serial that has a check digit)."""
     century = {19: 3, 20: 5}[birth.year // 100]
-    while True:
-        first11 = f"{birth:%y%m%d}{century}{serial:04d}"
-        digits = [int(d) for d in first11]
-        check = sum(d * w for d, w in zip(digits, range(1, 12), strict=True)) % 11
-        if check == 10:
-            check = sum(d * w for d, w in zip(digits, [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2], strict=True)) % 11
-        if check != 10:
-            return first11 + str(check)
+    while (check := iin_check_digit(f"{birth:%y%m%d}{century}{serial:04d}")) is None:
         serial += 1
+    return f"{birth:%y%m%d}{century}{serial:04d}{check}"
 
 
 def _body(
