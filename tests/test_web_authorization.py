@@ -1,4 +1,5 @@
-"""Who may open which page: every route of the officer and sign-in pages, for every role.
+"""Who may open which page: every route of every page (officer, dashboard, admin, letters' check,
+sign-in), for every role.
 
 The matrix below is the specification. Roles are checked by the services, so a page refused here
 is refused whatever its template shows; anonymous visitors are sent to the sign-in page. Every
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from fund.extensions import db
-from fund.models import Claim, Letter
+from fund.models import Claim, Letter, ProcessVersion
 from tests.conftest import PASSWORD
 from tests.officer_helpers import attach_document, html, open_task_id
 from tests.web_helpers import sign_in
@@ -66,6 +67,28 @@ MATRIX = [
     # An empty form: the task's officer gets the form back with its errors; nobody else sees it.
     Route("/tasks/<task_id>", "POST", "/tasks/{intake_task}", only("intake", answer=422)),
     Route("/tasks/<task_id>", "POST", "/tasks/{approval_task}", only("approver", answer=422)),
+    Route("/dashboard", "GET", "/dashboard", only("approver", "admin", "auditor")),
+    Route("/admin", "GET", "/admin", only("admin")),
+    Route("/admin/users", "GET", "/admin/users", only("admin")),
+    Route("/admin/users/new", "GET", "/admin/users/new", only("admin")),
+    Route("/admin/users/new", "POST", "/admin/users/new", only("admin", answer=422)),
+    Route("/admin/users/<int:user_id>", "GET", "/admin/users/{user}", only("admin")),
+    Route("/admin/users/<int:user_id>/roles", "POST", "/admin/users/{user}/roles",
+          only("admin", answer=422)),
+    Route("/admin/users/<int:user_id>/password", "POST", "/admin/users/{user}/password",
+          only("admin", answer=422)),
+    Route("/admin/users/<int:user_id>/deactivate", "POST", "/admin/users/{user}/deactivate",
+          only("admin", answer=302)),
+    Route("/admin/users/<int:user_id>/reactivate", "POST", "/admin/users/{user}/reactivate",
+          only("admin", answer=302)),
+    Route("/admin/mci-rates", "GET", "/admin/mci-rates", only("admin")),
+    Route("/admin/mci-rates", "POST", "/admin/mci-rates", only("admin", answer=422)),
+    Route("/admin/processes", "GET", "/admin/processes", only("admin")),
+    Route("/admin/processes", "POST", "/admin/processes", only("admin", answer=302)),
+    Route("/admin/processes/<version>", "GET", "/admin/processes/{version}", only("admin")),
+    # Public: anyone may check a letter (the code is what proves it); no sign-in needed.
+    Route("/verify/<number>", "GET", "/verify/{letter_number}", expect(staff=200, anonymous=200)),
+    Route("/verify/<number>", "POST", "/verify/{letter_number}", expect(staff=400, anonymous=400)),
     Route("/sign-in", "GET", "/sign-in", expect(staff=200, anonymous=200)),
     Route("/sign-in", "POST", "/sign-in", expect(staff=401, anonymous=401),
           data=(("username", "nobody"), ("password", "not the password"))),
@@ -75,16 +98,17 @@ MATRIX = [
 ]  # fmt: skip
 
 
-def test_the_matrix_covers_every_route_of_the_officer_and_sign_in_pages(app):
+def test_the_matrix_covers_every_route_of_every_page(app):
     covered = {(route.rule, route.method) for route in MATRIX}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] in ("officer", "auth"):
+        # The JSON API has its own role tests (tests/test_api_*.py); static files are public.
+        if rule.endpoint.split(".")[0] not in ("api", "static"):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (rule.rule, method) in covered, f"{method} {rule.rule} is missing from the matrix"
 
 
 @pytest.fixture
-def places(app, submit, officers) -> dict[str, str]:
+def places(app, submit, officers, staff) -> dict[str, str]:
     """A claim waiting for intake (with a document and a letter), one for review, one for approval."""
     at_intake = submit()["reference"]
     at_review = submit()["reference"]
@@ -93,7 +117,11 @@ def places(app, submit, officers) -> dict[str, str]:
     officers.check_documents(at_approval)
     officers.review(at_approval)
     claim_id = db.session.scalar(db.select(Claim.id).where(Claim.reference == at_intake))
+    letter = db.session.scalar(db.select(Letter).where(Letter.claim_id == claim_id))
     return {
+        "user": str(staff.user("target", "intake").id),
+        "version": db.session.scalar(db.select(ProcessVersion.version)),
+        "letter_number": letter.number,
         "claim": at_intake,
         "document": str(attach_document(at_intake)),
         "letter": str(db.session.scalar(db.select(Letter.id).where(Letter.claim_id == claim_id))),
@@ -142,7 +170,8 @@ def test_a_post_without_the_csrf_token_is_refused_on_every_form(app, staff, plac
     sign_in(client, "ivan", PASSWORD)
 
     for route in MATRIX:
-        if route.method == "POST" and not route.rule.startswith("/sign-in"):
+        # /verify changes nothing and needs no session (a CSRF token would tell pages apart).
+        if route.method == "POST" and not route.rule.startswith(("/sign-in", "/verify")):
             answer = client.post(route.url.format(**places), data=dict(route.data))
             assert answer.status_code == 400, route.url
             assert "form expired" in answer.get_data(as_text=True)
