@@ -1,0 +1,504 @@
+"""Claim paths, and drivers that move claims along them at each level the benchmark compares.
+
+A *step* is one command from outside that moves a claim on: a user task completed or a message
+delivered. It is one engine command, and one transaction at the services level. Every driver turns
+a start or a step into a command (a function of no arguments) so that the caller can time exactly
+the command and nothing around it: finding the ready task's id, for instance, is done before.
+
+  bare/spiff-json    SpiffWorkflow alone, its own BpmnWorkflowSerializer with the spec in every
+                     snapshot (what a naive integration stores)
+  bare/snapshot      SpiffWorkflow alone, our spec-less snapshot (workflows.serialization)
+  engine             workflows.engine commands on snapshots (forms, four eyes, outcome, digest)
+  services/...       fund.services on a database: one transaction per command, with the history,
+                     the projections and any letter the process makes due (a PDF) written in it
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import event, inspect, select, text
+
+from workflows import engine
+from workflows.clock import command_scope
+from workflows.engine import CommandContext, Outcome
+from workflows.serialization import SCRIPT_ENGINE, dump_snapshot, load_snapshot
+from workflows.specs import ProcessSpec
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 14:00 in Almaty: every claim arrives then
+MCI_RATES: tuple[tuple[date, int], ...] = ((date(2025, 1, 1), 3932), (date(2026, 1, 1), 4325))
+USERS = {  # who acts in the paths -> (username, fund roles); four eyes needs a second reviewer
+    "intake": ("ivan.intake", ["intake"]),
+    "reviewer": ("rita.reviewer", ["reviewer"]),
+    "second_reviewer": ("rosa.reviewer", ["reviewer"]),
+    "approver": ("alma.approver", ["approver"]),
+    "finance": ("farida.finance", ["finance"]),
+}
+
+# --- the claim paths -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """One step of a path: complete the ready task among ``names``, or deliver message ``names[0]``."""
+
+    kind: str  # "complete" or "deliver"
+    names: tuple[str, ...]
+    data: dict[str, Any]
+    actor: str  # a key of USERS
+    after_days: float = 0  # time that passes before the step
+
+
+def _complete(
+    names: str | tuple[str, ...], data: dict[str, Any], actor: str, after_days: float = 1
+) -> Action:
+    return Action("complete", (names,) if isinstance(names, str) else names, data, actor, after_days)
+
+
+def _deliver(name: str, data: dict[str, Any], actor: str, after_days: float) -> Action:
+    return Action("deliver", (name,), data, actor, after_days)
+
+
+DECISIONS = ("approval", "final_decision")
+MISSING = {"documents_complete": False, "missing_documents": ["forensic_medical_report"]}
+DOCUMENTS = {"documents": ["forensic_medical_report"]}
+REVIEW = {"recommendation": "approve", "prosecutor_office": "Prosecutor's office of Almaty"}
+RETURN = {"decision": "return", "comment": "Check the forensic report again"}
+PAYMENT = {"batch": "PB-2026-001"}
+
+# Submitted, documents complete, reviewed, approved, paid: four steps.
+STRAIGHT_PATH = (
+    _complete("intake_check", {"documents_complete": True}, "intake", 0),
+    _complete("review_torture", REVIEW, "reviewer"),
+    _complete(DECISIONS, {"decision": "approve"}, "approver"),
+    _deliver("payment_confirmed", PAYMENT, "finance", 7),
+)
+
+# The longest history the process allows (tests/engine_helpers.drive_longest_claim): five document
+# requests and a sixth incomplete check, three reviews returned by the approver, a rejection,
+# reconsideration, a return to the final decision, approval, four failed payments each followed by
+# corrected bank details, and payment: 31 steps.
+LONGEST_PATH = (
+    _complete("intake_check", MISSING, "intake", 0),
+    _deliver("documents_submitted", DOCUMENTS, "intake", 10),
+    *[
+        step
+        for _ in range(4)
+        for step in (
+            _complete("intake_check", MISSING, "intake"),
+            _deliver("documents_submitted", DOCUMENTS, "intake", 10),
+        )
+    ],
+    _complete("intake_check", MISSING, "intake"),
+    *[
+        step
+        for _ in range(3)
+        for step in (
+            _complete("review_torture", REVIEW, "reviewer"),
+            _complete(DECISIONS, RETURN, "approver"),
+        )
+    ],
+    _complete(DECISIONS, {"decision": "reject", "reasons": ["documents_inconsistent"]}, "approver"),
+    _deliver("reconsideration_requested", {"text": "The forensic report is attached."}, "intake", 5),
+    _complete("reconsideration_review", {"recommendation": "approve"}, "second_reviewer"),
+    _complete(DECISIONS, RETURN, "approver"),
+    _complete(DECISIONS, {"decision": "approve"}, "approver"),
+    *[
+        step
+        for _ in range(4)
+        for step in (
+            _deliver("payment_failed", {**PAYMENT, "reason": "account closed"}, "finance", 5),
+            _complete("correct_bank_details", {"iban": "KZ86125KZT5004100100"}, "intake"),
+        )
+    ],
+    _deliver("payment_confirmed", PAYMENT, "finance", 5),
+)
+# The steps whose cost the benchmark compares: the intake check of a fresh claim (on the straight
+# path: no letter; on the longest path: documents missing, so a document request letter is issued
+# in the same transaction), and the last task the longest path completes (4th bank details, no letter).
+EARLY_STEP = 0
+LATE_STEP = max(i for i, action in enumerate(LONGEST_PATH) if action.kind == "complete")
+
+
+def claim_facts() -> dict[str, Any]:
+    """The facts the services derive from :func:`claim_body`, for the drivers without a database."""
+    return {
+        "article": "146",
+        "article_part": 3,
+        "harm": "none",
+        "claimant_role": "victim",
+        "victim_birth_date": date(1990, 1, 15),
+        "committed_on": date(2025, 5, 1),
+        "recognized_on": date(2025, 6, 1),
+        "submitted_on": date(2026, 3, 2),
+        "deadline_restored_by_court": False,
+    }
+
+
+def claim_body() -> dict[str, Any]:
+    """A valid submission of a torture victim (art. 146 part 3), as tests/conftest.claim_body()."""
+    return {
+        "claimant": {
+            "full_name": "Айгүл Сәрсенова",
+            "iin": "900115400018",
+            "birth_date": "1990-01-15",
+            "phone": "+7 701 234 56 78",
+            "email": "aigul@example.kz",
+            "language": "kk",
+            "iban": "KZ86125KZT5004100100",
+        },
+        "role": "victim",
+        "crime": {
+            "erdr_number": "251750010001234",
+            "article": "146",
+            "part": 3,
+            "committed_on": "2025-05-01",
+            "recognized_on": "2025-06-01",
+            "harm": "none",
+            "deadline_restored_by_court": False,
+        },
+        "consent": True,
+    }
+
+
+# --- the drivers -----------------------------------------------------------------------------
+
+Command = Callable[[], Any]  # the timed part of a start or a step; returns the claim's new handle
+
+
+@dataclass
+class Meter:
+    """Where a driver's time went, as far as it can tell (only the services driver measures)."""
+
+    engine_seconds: float = 0.0  # inside workflows.engine commands
+    sql_seconds: float = 0.0  # inside the database driver's execute (client and server)
+    statements: int = 0  # SQL statements sent
+
+    def since(self, before: Meter) -> Meter:
+        return Meter(
+            self.engine_seconds - before.engine_seconds,
+            self.sql_seconds - before.sql_seconds,
+            self.statements - before.statements,
+        )
+
+    def add(self, other: Meter) -> None:
+        self.engine_seconds += other.engine_seconds
+        self.sql_seconds += other.sql_seconds
+        self.statements += other.statements
+
+
+class Driver:
+    """Moves claims at one level. ``start`` and ``step`` return the command to time."""
+
+    name = ""
+
+    def __init__(self) -> None:
+        self.meter = Meter()
+
+    def activate(self) -> None:
+        """Make the driver ready to run (drivers take turns, so that drift spreads over all)."""
+
+    def deactivate(self) -> None:
+        """Undo :meth:`activate`."""
+
+    def start(self, number: int, at: datetime) -> Command:
+        raise NotImplementedError
+
+    def step(self, claim: Any, action: Action, at: datetime) -> Command:
+        raise NotImplementedError
+
+    def snapshot_size(self, claim: Any) -> int:
+        """Bytes of the claim's stored state."""
+        raise NotImplementedError
+
+    def is_closed(self, claim: Any) -> bool:
+        """Whether the claim's process has ended (both paths end with the claim paid)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the driver holds."""
+
+
+@dataclass(frozen=True)
+class BareClaim:
+    """A claim in the bare loop: its serialized workflow and the task id counter of our clock."""
+
+    key: str
+    snapshot: str
+    next_task_number: int
+
+
+class BareLoop(Driver):
+    """SpiffWorkflow alone: restore, run the step and the engine steps, serialize; every step.
+
+    workflows.clock replaces SpiffWorkflow's time and task ids, so the loop runs inside
+    ``command_scope`` and carries the id counter from step to step, as the engine does.
+    """
+
+    def __init__(self, name: str, process: ProcessSpec, spec_in_snapshot: bool) -> None:
+        super().__init__()
+        self.name, self.process, self.spec_in_snapshot = name, process, spec_in_snapshot
+        registry = BpmnWorkflowSerializer.configure(deepcopy(SPIFF_CONFIG))
+        registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+        registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+        self.serializer = BpmnWorkflowSerializer(registry)
+
+    def _dump(self, workflow: BpmnWorkflow) -> str:
+        if self.spec_in_snapshot:
+            return self.serializer.serialize_json(workflow)
+        return dump_snapshot(workflow, {})
+
+    def _load(self, snapshot: str) -> BpmnWorkflow:
+        if self.spec_in_snapshot:
+            workflow = self.serializer.deserialize_json(snapshot)
+            workflow.script_engine = SCRIPT_ENGINE
+            return workflow
+        return load_snapshot(snapshot, self.process.spec, self.process.subprocess_specs)[0]
+
+    def start(self, number: int, at: datetime) -> Command:
+        def start() -> BareClaim:
+            key = f"VCF-2026-{number:06d}"
+            with command_scope(at, key, 0, MCI_RATES) as scope:
+                workflow = BpmnWorkflow(
+                    self.process.spec, self.process.subprocess_specs, script_engine=SCRIPT_ENGINE
+                )
+                workflow.get_next_task(state=TaskState.READY).data.update(claim_facts())
+                workflow.refresh_timers()
+                workflow.do_engine_steps()
+                return BareClaim(key, self._dump(workflow), scope.next_task_number)
+
+        return start
+
+    def step(self, claim: BareClaim, action: Action, at: datetime) -> Command:
+        def step() -> BareClaim:
+            with command_scope(at, claim.key, claim.next_task_number, MCI_RATES) as scope:
+                workflow = self._load(claim.snapshot)
+                if action.kind == "complete":
+                    (task,) = [
+                        t
+                        for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+                        if t.task_spec.name in action.names
+                    ]
+                    task.set_data(**deepcopy(action.data))
+                    task.run()
+                else:
+                    workflow.catch(BpmnEvent(MessageEventDefinition(action.names[0]), dict(action.data)))
+                workflow.refresh_timers()
+                workflow.do_engine_steps()
+                return BareClaim(claim.key, self._dump(workflow), scope.next_task_number)
+
+        return step
+
+    def snapshot_size(self, claim: BareClaim) -> int:
+        return len(claim.snapshot.encode())
+
+    def is_closed(self, claim: BareClaim) -> bool:
+        with command_scope(T0, claim.key, claim.next_task_number, MCI_RATES):
+            return self._load(claim.snapshot).completed
+
+
+@dataclass(frozen=True)
+class EngineClaim:
+    key: str
+    outcome: Outcome
+
+
+class EngineDriver(Driver):
+    """workflows.engine commands on snapshots, no database."""
+
+    name = "engine"
+
+    def __init__(self, process: ProcessSpec) -> None:
+        super().__init__()
+        self.process = process
+
+    def start(self, number: int, at: datetime) -> Command:
+        key = f"VCF-2026-{number:06d}"
+        ctx = CommandContext("portal", at, MCI_RATES)
+        return lambda: EngineClaim(key, engine.start(self.process, key, claim_facts(), ctx))
+
+    def step(self, claim: EngineClaim, action: Action, at: datetime) -> Command:
+        ctx = CommandContext(USERS[action.actor][0], at, MCI_RATES)
+        state = claim.outcome.state
+        if action.kind == "deliver":
+            return lambda: EngineClaim(
+                claim.key,
+                engine.deliver_message(self.process, state, action.names[0], dict(action.data), ctx),
+            )
+        (task,) = [t for t in claim.outcome.ready_tasks if t.name in action.names]
+        return lambda: EngineClaim(
+            claim.key, engine.complete_task(self.process, state, task.id, deepcopy(action.data), ctx)
+        )
+
+    def snapshot_size(self, claim: EngineClaim) -> int:
+        return len(claim.outcome.state.encode())
+
+    def is_closed(self, claim: EngineClaim) -> bool:
+        return claim.outcome.completed and claim.outcome.status == "paid"
+
+
+class ServicesDriver(Driver):
+    """fund.services on a database: submit_claim, complete_task, deliver_message; a transaction each.
+
+    While active, the engine commands the services call are wrapped with a stopwatch, and SQL
+    statements are counted and timed, so that a step's time splits into engine, SQL and the rest.
+    The database is emptied and migrated first; the process is deployed and the users created.
+    """
+
+    ENGINE_COMMANDS = ("start", "complete_task", "deliver_message")
+
+    def __init__(self, name: str, url: str) -> None:
+        from flask_migrate import upgrade
+
+        from fund import create_app
+        from fund.extensions import db
+        from fund.services.processes import deploy_process
+        from fund.services.users import create_user
+
+        super().__init__()
+        self.name, self.db = name, db
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        self._engine_commands = {name: getattr(engine, name) for name in self.ENGINE_COMMANDS}
+        with self.app.app_context():
+            _drop_tables(db)
+            upgrade(directory=self.app.extensions["migrate"].directory)
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            deploy_process("benchmark", T0 - timedelta(days=7))
+            for username, roles in USERS.values():
+                create_user(username, "benchmark password", roles, T0 - timedelta(days=7))
+            self.round_trip, self.one_row_commit = _database_floor(db)
+            event.listen(db.engine, "before_cursor_execute", self._before_statement)
+            event.listen(db.engine, "after_cursor_execute", self._after_statement)
+            db.session.remove()
+
+    def activate(self) -> None:
+        from fund.models import User
+
+        self.context = self.app.app_context()
+        self.context.push()
+        self.users = {
+            actor: self.db.session.scalar(select(User).where(User.username == username))
+            for actor, (username, _) in USERS.items()
+        }
+        for name, command in self._engine_commands.items():
+            setattr(engine, name, self._timed(command))
+
+    def deactivate(self) -> None:
+        for name, command in self._engine_commands.items():
+            setattr(engine, name, command)
+        self.db.session.remove()
+        self.context.pop()
+
+    def _before_statement(self, *_: Any) -> None:
+        self._statement_began = time.perf_counter()
+
+    def _after_statement(self, *_: Any) -> None:
+        self.meter.statements += 1
+        self.meter.sql_seconds += time.perf_counter() - self._statement_began
+
+    def _timed(self, command: Callable[..., Outcome]) -> Callable[..., Outcome]:
+        def timed(*args: Any, **kwargs: Any) -> Outcome:
+            began = time.perf_counter()
+            try:
+                return command(*args, **kwargs)
+            finally:
+                self.meter.engine_seconds += time.perf_counter() - began
+
+        return timed
+
+    def start(self, number: int, at: datetime) -> Command:
+        from fund.services.claims import submit_claim
+
+        body = claim_body()
+        return lambda: submit_claim(body, at).reference
+
+    def step(self, claim: str, action: Action, at: datetime) -> Command:
+        from fund.models import Claim, HumanTask
+        from fund.services.messages import deliver_message
+        from fund.services.tasks import complete_task
+
+        user = self.users[action.actor]
+        if action.kind == "deliver":
+
+            def deliver() -> str:
+                deliver_message(user, claim, action.names[0], dict(action.data), at)
+                return claim
+
+            return deliver
+        task_id = self.db.session.scalar(  # the worklist query: not timed
+            select(HumanTask.id)
+            .join(Claim, HumanTask.claim_id == Claim.id)
+            .where(Claim.reference == claim, HumanTask.state == "open", HumanTask.name.in_(action.names))
+        )
+
+        def complete() -> str:
+            complete_task(user, task_id, deepcopy(action.data), at)
+            return claim
+
+        return complete
+
+    def snapshot_size(self, claim: str) -> int:
+        from fund.models import Claim, WorkflowInstance
+
+        snapshot = self.db.session.scalar(
+            select(WorkflowInstance.snapshot).join(Claim).where(Claim.reference == claim)
+        )
+        return len(snapshot.encode())
+
+    def is_closed(self, claim: str) -> bool:
+        from fund.models import Claim
+
+        return self.db.session.scalar(select(Claim.status).where(Claim.reference == claim)) == "paid"
+
+    def close(self) -> None:
+        with self.app.app_context():
+            event.remove(self.db.engine, "before_cursor_execute", self._before_statement)
+            event.remove(self.db.engine, "after_cursor_execute", self._after_statement)
+            self.db.engine.dispose()
+
+
+def _drop_tables(db) -> None:
+    """Start from nothing (as tests/conftest.py): the database may hold an earlier run's tables."""
+    with db.engine.begin() as connection:
+        cascade = " CASCADE" if connection.dialect.name == "postgresql" else ""
+        existing = set(inspect(connection).get_table_names())
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name in existing:
+                connection.execute(text(f'DROP TABLE "{table.name}"{cascade}'))
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _database_floor(db, repeat: int = 300) -> tuple[float, float]:
+    """Seconds for one ``SELECT 1``, and for a one-row UPDATE committed: the least a step can cost.
+
+    The update really changes the row (SQLite skips writing a row set to its own value), by one
+    tenge up and then down again, so that the table ends as it began: ``repeat`` is even.
+    """
+    with db.engine.connect() as connection:
+        began = time.perf_counter()
+        for _ in range(repeat):
+            connection.execute(text("SELECT 1")).scalar()
+        round_trip = (time.perf_counter() - began) / repeat
+        connection.commit()
+        began = time.perf_counter()
+        for number in range(repeat + repeat % 2):
+            change = 1 if number % 2 == 0 else -1
+            connection.execute(
+                text("UPDATE mci_rates SET amount_kzt = amount_kzt + :change WHERE id = 1"),
+                {"change": change},
+            )
+            connection.commit()
+        return round_trip, (time.perf_counter() - began) / (repeat + repeat % 2)
