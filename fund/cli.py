@@ -159,18 +159,142 @@ def tasks_list_command(role: str | None) -> None:
 @click.option("--interval", default=30.0, show_default=True, help="seconds between rounds")
 @with_appcontext
 def worker_command(once: bool, interval: float) -> None:
-    """Fire due timers; several workers may share one PostgreSQL database."""
+    """Fire due timers and seal the history daily; several workers may share one PostgreSQL database."""
+    import logging
     import time
 
+    from .extensions import db
+    from .services.audit import seal_history
+    from .services.system import system_user
     from .services.timers import run_due_timers
 
     while True:
         handled = run_due_timers(utc_now())
         if handled or once:
             click.echo(f"fired timers of {len(handled)} claim(s)")
+        try:
+            if seal_history(utc_now(), system_user(), if_due=True) is not None:
+                click.echo("sealed the history (daily seal)")
+        except Exception:  # another worker sealed at the same moment: its seal stands
+            db.session.rollback()
+            logging.getLogger(__name__).warning("daily seal skipped", exc_info=True)
         if once:
             return
         time.sleep(interval)
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Tamper evidence: verify every history, seal them, export a claim for auditors."""
+
+
+@audit_group.command("verify")
+@click.argument("references", nargs=-1)
+@click.option("--all", "all_claims", is_flag=True, help="every claim (the default without references)")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="only claims with events since"
+)
+@click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False), default=None, help="JSON report path"
+)
+@with_appcontext
+def audit_verify_command(
+    references: tuple[str, ...], all_claims: bool, since, report_path: str | None
+) -> None:
+    """Check the seals, every claim's chain and replay, and every letter; non-zero exit on findings."""
+    import json
+    from datetime import UTC
+    from pathlib import Path
+
+    from .services.audit import AuditReport, audit_claim, claims_for_audit, verify_seals
+    from .services.system import system_user
+
+    if all_claims and references:
+        raise click.UsageError("give --all or claim references, not both")
+    actor = system_user()
+    now = utc_now()
+    report = AuditReport(now.isoformat())
+    try:
+        claims = claims_for_audit(actor, list(references), since.replace(tzinfo=UTC) if since else None)
+    except ServiceError as error:
+        _fail(error)
+    report.seals_checked, report.findings = verify_seals(actor)
+    versions: dict = {}
+    with click.progressbar(
+        claims, label="verifying claims", item_show_func=lambda c: c and c.reference
+    ) as bar:
+        for claim in bar:
+            events, letters, findings = audit_claim(actor, claim, versions)
+            report.claims_checked += 1
+            report.events_checked += events
+            report.letters_checked += letters
+            report.findings += findings
+    path = Path(report_path or Path(current_app.instance_path) / f"audit-report-{now:%Y%m%dT%H%M%SZ}.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.as_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+    click.echo(
+        f"{report.seals_checked} seal(s), {report.claims_checked} claim(s), "
+        f"{report.events_checked} event(s), {report.letters_checked} letter(s) checked: "
+        f"{len(report.findings)} finding(s)"
+    )
+    for finding in report.findings:
+        click.echo(f"  FINDING {finding}")
+    click.echo(f"report: {path}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit_group.command("seal")
+@click.option("--if-due", is_flag=True, help="only when the latest seal is older than a day (for cron)")
+@with_appcontext
+def audit_seal_command(if_due: bool) -> None:
+    """Seal the head of every claim's history into the global chain, now."""
+    from .services.audit import seal_history
+    from .services.system import system_user
+
+    try:
+        seal = seal_history(utc_now(), system_user(), if_due=if_due)
+    except ServiceError as error:
+        _fail(error)
+    if seal is None:
+        click.echo("not due: the latest seal is less than a day old")
+    else:
+        click.echo(f"seal #{seal.sequence} of {seal.claim_count} claim(s): {seal.hash}")
+
+
+@audit_group.command("export")
+@click.argument("reference")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="the zip file to write")
+@with_appcontext
+def audit_export_command(reference: str, output: str) -> None:
+    """Export a claim's events, process files, letters and verification as a zip with manifests."""
+    from pathlib import Path
+
+    from .services.audit import export_claim
+    from .services.system import system_user
+
+    try:
+        data = export_claim(system_user(), reference, utc_now())
+    except ServiceError as error:
+        _fail(error)
+    Path(output).write_bytes(data)
+    click.echo(f"wrote {output}; check it offline: unzip it -d x && cd x && sha256sum -c MANIFEST.sha256")
+
+
+@audit_group.command("check-export")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def audit_check_export_command(path: str) -> None:
+    """Check an exported zip without the database: manifests, event chain, process files, letters."""
+    from pathlib import Path
+
+    from .services.audit import check_export
+
+    problems = check_export(Path(path).read_bytes())
+    for problem in problems:
+        click.echo(f"  PROBLEM {problem}")
+    click.echo("export intact" if not problems else f"{len(problems)} problem(s)")
+    if problems:
+        sys.exit(1)
 
 
 def register_commands(app) -> None:
@@ -183,6 +307,7 @@ def register_commands(app) -> None:
         claims_group,
         tasks_group,
         worker_command,
+        audit_group,
     ):
         app.cli.add_command(command)
 

@@ -130,7 +130,9 @@ def test_completing_an_already_completed_task_is_a_conflict(submitted, officers)
     assert stored_claim(submitted) == before
 
 
-def test_a_task_another_officer_took_cannot_be_completed_until_they_release_it(submitted, officers, staff, clock):
+def test_a_task_another_officer_took_cannot_be_completed_until_they_release_it(
+    submitted, officers, staff, clock
+):
     from fund.services.worklist import release_task, take_task
 
     intake = officers.task(submitted, "intake_check", "ivan")

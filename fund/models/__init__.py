@@ -1,5 +1,6 @@
 """The fund's data: people, claims, workflow state and history, reference data."""
 
+from .audit import Seal
 from .claims import AccessLogEntry, Claim, Claimant, Document, Letter
 from .people import ROLES, ApiToken, User, UserRole
 from .reference import MciRate
@@ -17,6 +18,7 @@ __all__ = [
     "MciRate",
     "ProcessFile",
     "ProcessVersion",
+    "Seal",
     "Timer",
     "User",
     "UserRole",

@@ -55,7 +55,9 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_human_tasks_assignee"), ["assignee"], unique=False)
         # The worklist's other sort orders (oldest first uses ix_human_tasks_open_by_role of 0001).
         batch_op.create_index("ix_human_tasks_open_by_due", ["state", "role", "due_at", "id"], unique=False)
-        batch_op.create_index("ix_human_tasks_open_by_claim", ["state", "role", "claim_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_human_tasks_open_by_claim", ["state", "role", "claim_id", "id"], unique=False
+        )
 
     with op.batch_alter_table("letters", schema=None) as batch_op:
         batch_op.add_column(sa.Column("language", sa.String(length=2), nullable=True))

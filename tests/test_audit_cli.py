@@ -1,0 +1,134 @@
+"""`fund audit`: verify, seal, export and check an export, as the fund's IT staff and auditors run them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from fund.extensions import db
+from fund.models import Claim, Seal, WorkflowEvent
+
+
+@pytest.fixture
+def demo(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return runner
+
+
+def test_after_the_demo_and_a_seal_every_claim_verifies(demo, tmp_path):
+    sealed = demo.invoke(args=["audit", "seal"])
+    assert sealed.exit_code == 0, sealed.output
+    assert "seal #1 of" in sealed.output
+
+    report_path = tmp_path / "report.json"
+    result = demo.invoke(args=["audit", "verify", "--all", "--report", str(report_path)])
+    assert result.exit_code == 0, result.output
+    assert "0 finding(s)" in result.output and "1 seal(s)" in result.output
+    report = json.loads(report_path.read_text())
+    assert report["ok"] is True and report["findings"] == []
+    assert report["claims_checked"] == db.session.query(Claim).count()
+    assert report["letters_checked"] > 0
+
+
+def test_seal_if_due_seals_once_a_day(app):
+    runner = app.test_cli_runner()
+    assert "seal #1 of 0 claim(s)" in runner.invoke(args=["audit", "seal", "--if-due"]).output
+    assert "not due" in runner.invoke(args=["audit", "seal", "--if-due"]).output
+    assert "seal #2" in runner.invoke(args=["audit", "seal"]).output
+    assert db.session.query(Seal).count() == 2
+
+
+def test_verify_names_the_tampered_claim_and_exits_non_zero(app, submit):
+    reference = submit()["reference"]
+    claim = db.session.scalar(select(Claim).where(Claim.reference == reference))
+    events = WorkflowEvent.__table__
+    db.session.execute(
+        update(events).where(events.c.claim_id == claim.id, events.c.sequence == 1).values(actor="mallory")
+    )
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1, result.output
+    assert f"FINDING {reference}: event 1: its content does not match its hash" in result.output
+    # Without --report, the report goes to instance/audit-report-<UTC time>.json.
+    written = Path(result.output.split("report: ")[-1].strip())
+    assert written.parent == Path(app.instance_path) and written.name.startswith("audit-report-")
+    report = json.loads(written.read_text())
+    written.unlink()
+    assert report["ok"] is False
+    assert {"subject": reference, "what": "event 1: its content does not match its hash"} in report[
+        "findings"
+    ]
+
+
+def test_verify_selected_claims_and_unknown_ones(app, submit, tmp_path):
+    references = [submit()["reference"] for _ in range(2)]
+    runner = app.test_cli_runner()
+    one = runner.invoke(args=["audit", "verify", references[0], "--report", str(tmp_path / "r.json")])
+    assert one.exit_code == 0, one.output
+    assert "1 claim(s)" in one.output
+    since = runner.invoke(
+        args=["audit", "verify", "--since", "2000-01-01", "--report", str(tmp_path / "r.json")]
+    )
+    assert since.exit_code == 0 and "2 claim(s)" in since.output
+    none = runner.invoke(
+        args=["audit", "verify", "--since", "2999-01-01", "--report", str(tmp_path / "r.json")]
+    )
+    assert none.exit_code == 0 and "0 claim(s)" in none.output
+    unknown = runner.invoke(args=["audit", "verify", "VCF-0000-000000", "--report", str(tmp_path / "r.json")])
+    assert unknown.exit_code == 2
+    assert "no claim VCF-0000-000000" in unknown.output
+
+
+def test_export_holds_events_process_letters_and_manifests_and_checks_offline(demo, tmp_path):
+    reference = db.session.scalar(
+        select(Claim.reference).where(Claim.status == "paid").order_by(Claim.reference).limit(1)
+    )
+    output = tmp_path / "claim.zip"
+    result = demo.invoke(args=["audit", "export", reference, "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(output) as archive:
+        names = set(archive.namelist())
+        manifest = json.loads(archive.read("manifest.json"))
+        verification = json.loads(archive.read("verification.json"))
+    assert {"events.json", "verification.json", "manifest.json", "MANIFEST.sha256"} <= names
+    assert any(name.startswith("process/") and name.endswith(".bpmn") for name in names)
+    assert any(name.startswith("letters/") and name.endswith(".pdf") for name in names)
+    assert set(manifest["files"]) == names - {"manifest.json", "MANIFEST.sha256"}
+    assert verification["ok"] is True
+
+    checked = demo.invoke(args=["audit", "check-export", str(output)])
+    assert checked.exit_code == 0, checked.output
+    assert "export intact" in checked.output
+
+    if shutil.which("sha256sum"):
+        unpacked = tmp_path / "x"
+        zipfile.ZipFile(output).extractall(unpacked)
+        subprocess.run(["sha256sum", "--quiet", "-c", "MANIFEST.sha256"], cwd=unpacked, check=True)
+
+
+def test_check_export_names_a_changed_file(app, submit, tmp_path):
+    reference = submit()["reference"]
+    output = tmp_path / "claim.zip"
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "export", reference, "--output", str(output)]).exit_code == 0
+    with zipfile.ZipFile(output) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    events = json.loads(files["events.json"])
+    events["events"][0]["actor"] = "mallory"
+    files["events.json"] = json.dumps(events).encode()
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    result = runner.invoke(args=["audit", "check-export", str(forged)])
+    assert result.exit_code == 1
+    assert "events.json does not match its sha256 in manifest.json" in result.output
+    assert "events.json: event 1 breaks the hash chain" in result.output
