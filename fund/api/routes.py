@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from ..extensions import db
 from ..models import User
 from ..services import claims as claim_service
-from ..services import history, messages, tasks, users
+from ..services import history, messages, replay, tasks, users
 from ..services.access import require_role
 from ..services.errors import BadRequest, Invalid, ServiceError, Unauthenticated
 from ..services.time import utc_now
@@ -232,6 +232,13 @@ def claim_events(reference: str):
     )
 
 
+@api_blueprint.post("/claims/<reference>/replay")
+@staff_only
+def replay_claim(reference: str):
+    """Replay a claim's recorded commands and check every state (auditors and admins; read-only)."""
+    return jsonify(replay.replay_claim(g.user, reference).to_json())
+
+
 @api_blueprint.post("/claims/<reference>/messages/<name>")
 @staff_only
 def deliver_message(reference: str, name: str):
@@ -257,6 +264,7 @@ def index():
                 "complete a task": "POST /api/v1/tasks/<id>/complete",
                 "a claim": "GET /api/v1/claims/<reference>",
                 "a claim's history": "GET /api/v1/claims/<reference>/events",
+                "replay a claim": "POST /api/v1/claims/<reference>/replay",
                 "deliver a message": "POST /api/v1/claims/<reference>/messages/<name>",
             },
         }

@@ -30,6 +30,7 @@ def _load_user(session_id: str):
 def init_web(app: Flask) -> None:
     """Bind sign-in, CSRF protection, the staff blueprints and HTML error pages to the app."""
     from .admin import admin_blueprint
+    from .audit import audit_blueprint
     from .auth import auth_blueprint
     from .dashboard import dashboard_blueprint
     from .officer import officer_blueprint
@@ -44,6 +45,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(officer_blueprint)
     app.register_blueprint(dashboard_blueprint)
     app.register_blueprint(admin_blueprint)
+    app.register_blueprint(audit_blueprint)
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):

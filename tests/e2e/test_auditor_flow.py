@@ -1,0 +1,85 @@
+"""An auditor finds a decided claim, reads its history and verification, and steps through its replay
+forward and back in the browser (no JavaScript needed)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from fund.extensions import db
+from fund.models import Claim, HumanTask, User
+from fund.services import tasks
+from fund.services.claims import submit_claim
+from tests.conftest import APPROVE, DOCUMENTS_COMPLETE, TORTURE_REVIEW_APPROVE, claim_body
+from tests.e2e.conftest import sign_in
+
+
+def _work(reference: str, steps: list[tuple[str, str, dict]], start: datetime) -> None:
+    """Complete the claim's tasks as the named officers, an hour apart."""
+    for hours, (username, task_name, form) in enumerate(steps, start=1):
+        user = db.session.scalar(select(User).where(User.username == username))
+        task_id = db.session.scalar(
+            select(HumanTask.id)
+            .join(Claim, Claim.id == HumanTask.claim_id)
+            .where(Claim.reference == reference, HumanTask.name == task_name, HumanTask.state == "open")
+        )
+        tasks.complete_task(user, task_id, form, start + timedelta(hours=hours))
+
+
+def test_an_auditor_finds_a_claim_and_steps_through_its_replay(live_server, new_page, shot):
+    live_server.user("ivan", "intake")
+    live_server.user("rita", "reviewer")
+    live_server.user("alma", "approver")
+    live_server.user("aida", "auditor")
+    start = datetime.now(UTC) - timedelta(days=1)
+    reference = live_server.run(submit_claim, claim_body(), start).reference
+    live_server.run(
+        _work,
+        reference,
+        [
+            ("ivan", "intake_check", DOCUMENTS_COMPLETE),
+            ("rita", "review_torture", TORTURE_REVIEW_APPROVE),
+            ("alma", "approval", APPROVE),
+        ],
+        start,
+    )
+
+    page = new_page()
+    sign_in(page, live_server.url, "aida")
+    page.get_by_role("link", name="Audit").click()
+    page.get_by_label("Reference").fill(reference)
+    page.get_by_role("button", name="Search").click()
+    shot(page, "audit-search")
+    page.get_by_role("link", name=reference, exact=True).click()
+
+    main = page.locator("main")
+    assert "The history holds" in main.inner_text()
+    assert "Completed: Approve decision" in main.inner_text()
+    assert claim_body()["claimant"]["iin"] not in page.content()
+    shot(page, "audit-claim")
+
+    page.get_by_role("link", name="Replay step by step").click()
+    assert "Replay matches at every step" in main.inner_text()
+    assert "Step 1 of 4" in main.inner_text()
+    assert page.locator("g[data-element-id='intake_check'][data-state='current']").count() == 1
+    shot(page, "replay-step-1")
+
+    for number in (2, 3, 4):
+        page.get_by_role("link", name="Next step →").click()
+        assert f"Step {number} of 4" in main.inner_text()
+        shot(page, f"replay-step-{number}")
+    assert page.get_by_role("link", name="Next step →").count() == 0
+    assert re.search(r"Status after\s+Approved", main.inner_text())
+    assert page.locator("g[data-element-id='intake_check'][data-state='completed']").count() == 1
+
+    page.get_by_role("link", name="← Previous step").click()
+    page.get_by_role("link", name="← Previous step").click()
+    assert "Step 2 of 4" in main.inner_text()
+    assert "Completed: Check documents" in main.inner_text()
+    shot(page, "replay-back-to-step-2")
+
+    page.get_by_role("link", name="« First").click()
+    assert "Step 1 of 4" in main.inner_text()
+    assert page.get_by_role("link", name="← Previous step").count() == 0
