@@ -70,6 +70,8 @@ MATRIX = [
     Route("/dashboard", "GET", "/dashboard", only("approver", "admin", "auditor")),
     Route("/audit", "GET", "/audit", only("auditor", "admin")),
     Route("/audit/claims/<reference>", "GET", "/audit/claims/{claim}", only("auditor", "admin")),
+    Route("/audit/claims/<reference>/export.zip", "GET", "/audit/claims/{claim}/export.zip",
+          only("auditor", "admin")),
     Route("/audit/claims/<reference>/replay", "GET", "/audit/claims/{claim}/replay?step=2",
           only("auditor", "admin")),
     Route("/admin", "GET", "/admin", only("admin")),

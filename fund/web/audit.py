@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from ..services import audit_views, replay
 from ..services.access import require_role
+from ..services.audit import export_claim
 from ..services.claim_file import claim_view
 from ..services.claims import get_claim
 from ..services.history import verify_claim
@@ -86,6 +87,16 @@ def claim(reference: str):
     verification = verify_claim(get_claim(_me(), reference))
     access = audit_views.access_log(_me(), reference)
     return render_template("audit/claim.html", claim=view, verification=verification, access=access)
+
+
+@audit_blueprint.get("/claims/<reference>/export.zip")
+@login_required
+def export(reference: str):
+    """The claim's audit export: events, process files, letters, verification and a manifest."""
+    data = export_claim(_me(), reference, utc_now())
+    response = Response(data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="audit-{reference}.zip"'
+    return _no_store(response)
 
 
 @audit_blueprint.get("/claims/<reference>/replay")

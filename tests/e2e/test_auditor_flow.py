@@ -3,7 +3,9 @@ forward and back in the browser (no JavaScript needed)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -83,3 +85,15 @@ def test_an_auditor_finds_a_claim_and_steps_through_its_replay(live_server, new_
     page.get_by_role("link", name="« First").click()
     assert "Step 1 of 4" in main.inner_text()
     assert page.get_by_role("link", name="← Previous step").count() == 0
+
+    # The export: a zip the auditor can check offline against its manifest.
+    page.go_back()
+    page.goto(page.url.split("/replay")[0])
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the audit export (zip)").click()
+    archive = zipfile.ZipFile(download.value.path())
+    names = set(archive.namelist())
+    assert {"events.json", "manifest.json", "MANIFEST.sha256", "verification.json"} <= names
+    for line in archive.read("MANIFEST.sha256").decode().splitlines():
+        digest, name = line.split(maxsplit=1)
+        assert hashlib.sha256(archive.read(name.lstrip("*"))).hexdigest() == digest
