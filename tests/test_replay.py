@@ -183,10 +183,11 @@ def test_altering_one_events_input_makes_replay_report_the_first_divergence_at_t
 ):
     reference = _drive(submit, driver, "paid")
     claim_id = db.session.scalar(select(Claim.id).where(Claim.reference == reference))
-    intake = db.session.scalar(
-        select(WorkflowEvent).where(
-            WorkflowEvent.claim_id == claim_id, WorkflowEvent.type == "task_completed"
-        )
+    intake = db.session.scalar(  # the first task completed: the intake check
+        select(WorkflowEvent)
+        .where(WorkflowEvent.claim_id == claim_id, WorkflowEvent.type == "task_completed")
+        .order_by(WorkflowEvent.sequence)
+        .limit(1)
     )
     altered = dict(intake.input, data=DOCUMENTS_MISSING)
     db.session.execute(update(WorkflowEvent).where(WorkflowEvent.id == intake.id).values(input=altered))
