@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import lxml.html
 from werkzeug.datastructures import MultiDict
 
 from fund.extensions import db
 from fund.models import Claim, Document, HumanTask
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Clock
 from tests.web_helpers import sign_in
 
 
@@ -84,23 +84,9 @@ def open_task_id(reference: str, name: str) -> str:
     return task_id
 
 
-class WebClock:
-    """One frozen clock for the API and the officer pages, moved on by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-def freeze_clock(monkeypatch) -> WebClock:
+def freeze_clock(monkeypatch) -> Clock:
     """Monday 2 March 2026, 09:00 UTC (14:00 in Almaty) for the API and the pages alike."""
-    clock = WebClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     monkeypatch.setattr("fund.api.routes.utc_now", clock)
     monkeypatch.setattr("fund.web.officer.utc_now", clock)
     return clock

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,14 @@ class ProcessFiles:
             digest.update(path.encode() + b"\0")
             digest.update(hashlib.sha256(self.files[path]).digest())
         object.__setattr__(self, "version", digest.hexdigest())
+
+    def bpmn_file_of(self, process_id: str = MAIN_PROCESS) -> bytes | None:
+        """The BPMN file that holds the process ``process_id`` (its diagram is drawn from it)."""
+        tag = re.compile(rb"<(?:\w+:)?process\s[^>]*\bid=\"([^\"]+)\"")
+        for content in self.matching(".bpmn").values():
+            if process_id.encode() in tag.findall(content):
+                return content
+        return None
 
     def matching(self, suffix: str) -> dict[str, bytes]:
         """The files whose path ends with ``suffix``."""

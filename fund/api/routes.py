@@ -169,7 +169,7 @@ def create_token():
     return jsonify({"token": token, "expires_at": expires_at.isoformat()}), 201
 
 
-def _task_json(task) -> dict[str, Any]:
+def _task_json(task, form: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": task.id,
         "claim_reference": task.claim.reference,
@@ -178,7 +178,7 @@ def _task_json(task) -> dict[str, Any]:
         "role": task.role,
         "created_at": task.created_at.isoformat(),
         "due_at": task.due_at.isoformat() if task.due_at else None,
-        "form": tasks.task_form(task),
+        "form": form,
     }
 
 
@@ -187,7 +187,9 @@ def _task_json(task) -> dict[str, Any]:
 def list_tasks():
     """Ready tasks the caller's roles may work (optional ?role=)."""
     user: User = g.user
-    return jsonify([_task_json(t) for t in tasks.open_tasks(user, request.args.get("role"))])
+    ready = tasks.open_tasks(user, request.args.get("role"))
+    forms = tasks.task_forms(ready)
+    return jsonify([_task_json(task, forms[task.id]) for task in ready])
 
 
 @api_blueprint.post("/tasks/<task_id>/complete")

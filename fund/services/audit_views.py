@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, or_, select
 from ..extensions import db
 from ..models import AccessLogEntry, Claim, HumanTask, User, WorkflowEvent
 from .access import require_role
-from .claim_file import _namer
+from .claim_file import officer_namer
 from .claims import get_claim
 from .replay import AUDIT_ROLES
 from .wording import CATEGORY_LABELS, STATUS_LABELS, label
@@ -124,5 +124,5 @@ def access_log(user: User, reference: str) -> list[AccessRow]:
             .order_by(AccessLogEntry.viewed_at, AccessLogEntry.id)
         )
     )
-    who = _namer({e.username for e in entries})
+    who = officer_namer({e.username for e in entries})
     return [AccessRow(e.username, who(e.username), e.viewed_at, e.what) for e in entries]

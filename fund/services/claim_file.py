@@ -9,7 +9,6 @@ asked for it, which writes the access log first (see :mod:`fund.services.persona
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -271,7 +270,7 @@ def _letters(claim: Claim) -> list[LetterRow]:
     ]  # fmt: skip
 
 
-def _namer(usernames: set[str | None]):
+def officer_namer(usernames: set[str | None]):
     """``who(username)``: "Full Name (username)" for staff, words for the portal and the worker."""
     names = dict(
         db.session.execute(
@@ -336,7 +335,9 @@ def _build(user: User, claim: Claim, now: datetime, *, unmasked: bool, with_diag
             select(WorkflowEvent).where(WorkflowEvent.claim_id == claim.id).order_by(WorkflowEvent.sequence)
         )
     )
-    who = _namer({t.completed_by for t in tasks} | {t.assignee for t in tasks} | {e.actor for e in events})
+    who = officer_namer(
+        {t.completed_by for t in tasks} | {t.assignee for t in tasks} | {e.actor for e in events}
+    )
     labels = task_labels(process)
     history, steps, answers = _history(
         events, {t.id: t for t in tasks}, labels, process, answer_masker(unmasked), who
@@ -409,19 +410,9 @@ def _describe_event(event: WorkflowEvent, tasks: dict, labels: dict[str, str], p
     return event.type.replace("_", " "), []
 
 
-_PROCESS_TAG = re.compile(rb"<(?:\w+:)?process\s[^>]*\bid=\"([^\"]+)\"")
-
-
 def _diagram(claim: Claim, process: ProcessSpec, steps: list[dict], ready: set[str], now: datetime):
     """The main process drawn from its file's own diagram, the claim's steps highlighted."""
-    main_xml = next(
-        (
-            content
-            for content in process.files.matching(".bpmn").values()
-            if MAIN_PROCESS.encode() in _PROCESS_TAG.findall(content)
-        ),
-        None,
-    )
+    main_xml = process.files.bpmn_file_of(MAIN_PROCESS)
     if main_xml is None:
         return None
     waiting = set(db.session.scalars(select(Timer.name).where(Timer.claim_id == claim.id)))

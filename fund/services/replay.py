@@ -35,7 +35,7 @@ from workflows.specs import MAIN_PROCESS, ProcessSpec
 from ..extensions import db
 from ..models import HumanTask, User, WorkflowInstance
 from .access import require_role
-from .claim_file import _PROCESS_TAG, Diagram, _namer
+from .claim_file import Diagram, officer_namer
 from .claims import get_claim
 from .errors import NotFound
 from .explanations import explain_decisions
@@ -225,7 +225,7 @@ def replay_claim(user: User, reference: str) -> ReplayReport:
     task_names = dict(
         db.session.execute(select(HumanTask.id, HumanTask.name).where(HumanTask.claim_id == claim.id)).all()
     )
-    who = _namer({event.actor for event in events})
+    who = officer_namer({event.actor for event in events})
     titles = task_labels(process)
     main_xml = main_bpmn(process)
     model = read_process_model(main_xml, MAIN_PROCESS) if main_xml is not None else None
@@ -395,14 +395,7 @@ def _step(event, who, titles, task_names, outcome, process: ProcessSpec, paths, 
 
 def main_bpmn(process: ProcessSpec) -> bytes | None:
     """The file of the process version that holds the main process."""
-    return next(
-        (
-            content
-            for content in process.files.matching(".bpmn").values()
-            if MAIN_PROCESS.encode() in _PROCESS_TAG.findall(content)
-        ),
-        None,
-    )
+    return process.files.bpmn_file_of(MAIN_PROCESS)
 
 
 def step_diagram(report: ReplayReport, index: int) -> Diagram | None:

@@ -33,12 +33,26 @@ def open_tasks(user: User, role: str | None = None, limit: int = 200) -> list[Hu
     )
 
 
+def task_forms(tasks: list[HumanTask]) -> dict[str, dict[str, Any]]:
+    """The JSON Schema form of each task, from the process version its claim runs on (one query)."""
+    claim_ids = {task.claim_id for task in tasks}
+    versions = (
+        dict(
+            db.session.execute(
+                select(WorkflowInstance.claim_id, WorkflowInstance.process_version).where(
+                    WorkflowInstance.claim_id.in_(claim_ids)
+                )
+            ).all()
+        )
+        if claim_ids
+        else {}
+    )
+    return {task.id: process_for_version(versions[task.claim_id]).forms[task.form] for task in tasks}
+
+
 def task_form(task: HumanTask) -> dict[str, Any]:
     """The JSON Schema form of a task, from the process version its claim runs on."""
-    version = db.session.scalar(
-        select(WorkflowInstance.process_version).where(WorkflowInstance.claim_id == task.claim_id)
-    )
-    return process_for_version(version).forms[task.form]
+    return task_forms([task])[task.id]
 
 
 def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Claim:
