@@ -1,0 +1,23 @@
+"""Recourse (Art. 11): recourse cases against convicted offenders and recovered payments.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-24
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+# revision identifiers, used by Alembic.
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
