@@ -50,6 +50,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=int(os.environ.get("FUND_MAX_UPLOAD_MB", "15")) * 1024 * 1024,
     )
+    for name in ("FUND_PORTAL_MAX_FAILURES", "FUND_PORTAL_LOCK_MINUTES", "FUND_PORTAL_MAX_FILES"):
+        if os.environ.get(name):  # otherwise the portal's services use their documented defaults
+            app.config[name] = int(os.environ[name])
     if test_config:
         app.config.update(test_config)
     app.json.sort_keys = False  # answers keep the documented field order

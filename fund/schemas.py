@@ -47,34 +47,91 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 NAME_MIN_LENGTH = 2
 NAME_MAX_LENGTH = 200
 
-REQUIRED_MESSAGE = "is required"
-CONSENT_MESSAGE = "consent to processing of personal data is required"
-IIN_MESSAGE = "must be 12 digits with a valid check digit, beginning with the birth date as YYMMDD"
-IBAN_FORMAT_MESSAGE = "must be a Kazakh IBAN: KZ, 2 check digits and 16 characters (20 in all)"
-IBAN_CHECKSUM_MESSAGE = (
-    "must be a Kazakh IBAN with correct check digits; this one has a mistyped character, "
-    "copy it again from your bank details"
+
+class ErrorMessage(str):
+    """An error message that carries a stable ``code`` (and the values it names) besides its text.
+
+    The JSON API answers with the English text, unchanged; the claimant portal translates by
+    ``code`` (``fund/web/portal_messages.py``). Marshmallow formats messages with ``str.format``;
+    these messages have no placeholders, so formatting returns the message itself, code and all.
+    """
+
+    code: str
+    params: dict[str, str]
+
+    def __new__(cls, text: str, code: str, **params: str) -> ErrorMessage:
+        message = super().__new__(cls, text)
+        message.code = code
+        message.params = params
+        return message
+
+    def format(self, *args: Any, **kwargs: Any) -> ErrorMessage:
+        return self
+
+    def __reduce__(self):  # copies and pickles keep the code
+        return (_error_message, (str(self), self.code, self.params))
+
+
+def _error_message(text: str, code: str, params: dict[str, str]) -> ErrorMessage:
+    return ErrorMessage(text, code, **params)
+
+
+REQUIRED_MESSAGE = ErrorMessage("is required", "required")
+CONSENT_MESSAGE = ErrorMessage("consent to processing of personal data is required", "consent_required")
+IIN_MESSAGE = ErrorMessage(
+    "must be 12 digits with a valid check digit, beginning with the birth date as YYMMDD",
+    "iin_invalid",
 )
-PHONE_MESSAGE = "must be +7 followed by 10 digits, for example +7 701 123 45 67"
-EMAIL_MESSAGE = "must be an email address such as name@example.kz"
-NAME_MESSAGE = f"must be {NAME_MIN_LENGTH} to {NAME_MAX_LENGTH} characters long"
-DATE_MESSAGE = "must be a date written as YYYY-MM-DD"
-ERDR_MESSAGE = "must be the 15-digit case number in the Unified Register of Pre-trial Investigations (ERDR)"
-ARTICLE_MESSAGE = "must be a Criminal Code article number: 1 to 3 digits, optionally with a suffix as in 99-1"
-ARTICLE_AS_TEXT_MESSAGE = 'must be written as text, for example "146" or "99-1"'
-PART_MESSAGE = "must be a whole number from 1 to 10"
-BOOLEAN_MESSAGE = "must be true or false"
-OBJECT_MESSAGE = "must be an object with named fields"
-RECOGNIZED_BEFORE_CRIME_MESSAGE = "must not be before the date the crime was committed (committed_on)"
-VICTIM_REQUIRED_MESSAGE = "is required when the claimant is the victim's representative or successor"
-VICTIM_IIN_MESSAGE = "must be the victim's IIN, not the claimant's; if you are the victim, choose role victim"
+IBAN_FORMAT_MESSAGE = ErrorMessage(
+    "must be a Kazakh IBAN: KZ, 2 check digits and 16 characters (20 in all)",
+    "iban_format",
+)
+IBAN_CHECKSUM_MESSAGE = ErrorMessage(
+    "must be a Kazakh IBAN with correct check digits; this one has a mistyped character, "
+    "copy it again from your bank details",
+    "iban_checksum",
+)
+PHONE_MESSAGE = ErrorMessage(
+    "must be +7 followed by 10 digits, for example +7 701 123 45 67",
+    "phone_invalid",
+)
+EMAIL_MESSAGE = ErrorMessage("must be an email address such as name@example.kz", "email_invalid")
+NAME_MESSAGE = ErrorMessage(f"must be {NAME_MIN_LENGTH} to {NAME_MAX_LENGTH} characters long", "name_length")
+DATE_MESSAGE = ErrorMessage("must be a date written as YYYY-MM-DD", "date_invalid")
+ERDR_MESSAGE = ErrorMessage(
+    "must be the 15-digit case number in the Unified Register of Pre-trial Investigations (ERDR)",
+    "erdr_invalid",
+)
+ARTICLE_MESSAGE = ErrorMessage(
+    "must be a Criminal Code article number: 1 to 3 digits, optionally with a suffix as in 99-1",
+    "article_invalid",
+)
+ARTICLE_AS_TEXT_MESSAGE = ErrorMessage(
+    'must be written as text, for example "146" or "99-1"',
+    "article_not_text",
+)
+PART_MESSAGE = ErrorMessage("must be a whole number from 1 to 10", "part_invalid")
+BOOLEAN_MESSAGE = ErrorMessage("must be true or false", "boolean_invalid")
+OBJECT_MESSAGE = ErrorMessage("must be an object with named fields", "object_invalid")
+RECOGNIZED_BEFORE_CRIME_MESSAGE = ErrorMessage(
+    "must not be before the date the crime was committed (committed_on)",
+    "recognized_before_crime",
+)
+VICTIM_REQUIRED_MESSAGE = ErrorMessage(
+    "is required when the claimant is the victim's representative or successor",
+    "victim_required",
+)
+VICTIM_IIN_MESSAGE = ErrorMessage(
+    "must be the victim's IIN, not the claimant's; if you are the victim, choose role victim",
+    "victim_iin_is_claimant",
+)
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ABSENT_MESSAGES = {"required": REQUIRED_MESSAGE, "null": REQUIRED_MESSAGE}
 
 
-def _one_of_message(allowed: tuple[str, ...]) -> str:
-    return "must be one of: " + ", ".join(allowed)
+def _one_of_message(allowed: tuple[str, ...]) -> ErrorMessage:
+    return ErrorMessage("must be one of: " + ", ".join(allowed), "not_one_of", allowed=", ".join(allowed))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,7 +141,7 @@ def _one_of_message(allowed: tuple[str, ...]) -> str:
 class _Text(fields.String):
     """Text with surrounding whitespace trimmed before it is checked."""
 
-    default_error_messages = {**_ABSENT_MESSAGES, "invalid": "must be text"}
+    default_error_messages = {**_ABSENT_MESSAGES, "invalid": ErrorMessage("must be text", "text_invalid")}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
@@ -236,11 +293,20 @@ class _FundSchema(Schema):
             if isinstance(field, fields.Nested) and isinstance(field.nested, type):
                 if issubclass(field.nested, _FundSchema):
                     field.nested = field.nested(today=today)
-        self.error_messages["unknown"] = "is not a field here; allowed: " + ", ".join(self.load_fields)
+        allowed = ", ".join(self.load_fields)
+        self.error_messages["unknown"] = ErrorMessage(
+            "is not a field here; allowed: " + allowed, "unknown_field", allowed=allowed
+        )
 
     def _not_after_today(self, value: date) -> None:
         if value > self.today:
-            raise ValidationError(f"must not be after today ({self.today.isoformat()})")
+            raise ValidationError(
+                ErrorMessage(
+                    f"must not be after today ({self.today.isoformat()})",
+                    "date_in_future",
+                    today=self.today.isoformat(),
+                )
+            )
 
 
 class _PersonSchema(_FundSchema):
@@ -254,7 +320,13 @@ class _PersonSchema(_FundSchema):
     def _birth_date_is_plausible(self, value: date, **kwargs: Any) -> None:
         self._not_after_today(value)
         if value < EARLIEST_BIRTH_DATE:
-            raise ValidationError(f"must not be before {EARLIEST_BIRTH_DATE.isoformat()}")
+            raise ValidationError(
+                ErrorMessage(
+                    f"must not be before {EARLIEST_BIRTH_DATE.isoformat()}",
+                    "date_too_early",
+                    earliest=EARLIEST_BIRTH_DATE.isoformat(),
+                )
+            )
 
     @validates_schema(skip_on_field_errors=False)
     def _iin_matches_birth_date(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -264,9 +336,12 @@ class _PersonSchema(_FundSchema):
             return
         encoded = birth_date_from_iin(data["iin"])
         if encoded is not None and encoded != data["birth_date"]:
-            raise ValidationError(
-                f"does not match the birth date; this IIN encodes {encoded.isoformat()}", field_name="iin"
+            message = ErrorMessage(
+                f"does not match the birth date; this IIN encodes {encoded.isoformat()}",
+                "iin_birth_date_mismatch",
+                encoded=encoded.isoformat(),
             )
+            raise ValidationError(message, field_name="iin")
 
 
 class ClaimantSchema(_PersonSchema):
@@ -375,4 +450,5 @@ def _flatten_messages(messages: Any, path: str, flat: dict[str, list[str]]) -> N
         if isinstance(item, Mapping):
             _flatten_messages(item, path, flat)
         else:
-            flat.setdefault(path or "_schema", []).append(str(item))
+            # An ErrorMessage stays one (a str, so JSON answers are unchanged) and keeps its code.
+            flat.setdefault(path or "_schema", []).append(item if isinstance(item, str) else str(item))

@@ -122,7 +122,7 @@ def _content(letter: Letter, claim: Claim, number: str, code: str, now: datetime
         claim_reference=claim.reference,
         verification_code=format_code(code),
         verify_url=verify_url(number),
-        site_url=public_url(),
+        site_url=f"{public_url()}/portal/status",  # where the claimant follows the claim
         details=dict(letter.details or {}),
         submitted_on=fund_date(claim.submitted_at),
         iban_tail=(claim.claimant.iban or "")[-4:],

@@ -13,6 +13,7 @@ from flask import Blueprint, make_response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..web import csrf
+from ..web.portal_guard import limited
 from . import texts
 from .service import NUMBER_PATTERN, LetterCheck, pdf_matches, verify_letter
 
@@ -64,6 +65,7 @@ def _page(
 
 @verify_blueprint.route("/verify/<number>", methods=["GET", "POST"])
 @csrf.exempt
+@limited("FUND_RATELIMIT_VERIFY")  # per address, against guessing codes
 def verify(number: str):
     """Check a letter: its number (in the address), its code and, optionally, its PDF file."""
     language = _page_language()

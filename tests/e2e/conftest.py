@@ -105,8 +105,9 @@ def new_page(browser):
     """Open pages in fresh browser contexts (one per person), closed after the test."""
     contexts = []
 
-    def open_page():
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    def open_page(locale: str = "en-GB", viewport: dict[str, int] | None = None):
+        """A page in a fresh context; ``locale`` sets the browser's language (Accept-Language)."""
+        context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale=locale)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
