@@ -24,6 +24,7 @@ from ..letters.service import issue_due_letters
 from ..models import Claim, HumanTask, Letter, MciRate, Timer, WorkflowEvent, WorkflowInstance
 from .errors import Conflict
 from .history import GENESIS_HASH, event_hash, event_result, rates_to_json
+from .notifications import queue_claimant_notification
 from .processes import process_for_version
 
 LETTER_MESSAGE_PREFIX = "letter_due_"
@@ -118,12 +119,15 @@ def apply_command(
     instance.event_count = sequence
     instance.last_event_hash = digest
     instance.updated_at = now
+    previous_status = claim.status if sequence > 1 else None  # None: the claim is new
     _project(claim, outcome, now, actor, completed_task_id)
     try:
         db.session.flush()
     except StaleDataError as error:
         raise Conflict("someone else changed this claim at the same time; reload and try again") from error
     issue_due_letters(claim, now)
+    # The claimant's message about this change, in this same transaction (the outbox).
+    queue_claimant_notification(claim, previous_status, outcome, sequence, now)
     return outcome
 
 

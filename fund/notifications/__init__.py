@@ -1,0 +1,1 @@
+"""Messages to claimants: what each event of a claim says, in Kazakh, Russian and English."""
