@@ -1,0 +1,87 @@
+"""Helpers for the payout specifications: approved claims made through the real process, finance
+officers, and the Treasury's status file.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fund.extensions import db
+from fund.models import Claim, Payment, PayoutBatch
+from fund.services.payout_batches import BatchFilters, approve_payout_batch, build_payout_batch
+from tests.conftest import make_iin
+
+STATUS_HEADER = "end_to_end_id,status,amount_kzt,paid_on,reason\r\n"
+
+
+def approved_claims(submit, officers, count: int, first_serial: int = 1) -> list[str]:
+    """``count`` torture claims (40 MCI each), checked, reviewed and approved; their references.
+
+    Each has its own claimant (IIN) so that the register has one row per person.
+    """
+    references = []
+    for n in range(count):
+        claimant = {
+            "full_name": f"Айгүл Сәрсенова {n}",
+            "iin": make_iin(date(1990, 1, 15), serial=first_serial + n * 3, female=True),
+            "birth_date": "1990-01-15",
+            "phone": "+7 701 234 56 78",
+            "email": "aigul@example.kz",
+            "language": "kk",
+            "iban": "KZ86125KZT5004100100",
+        }
+        reference = submit(claimant=claimant)["reference"]
+        officers.check_documents(reference)
+        officers.review(reference)
+        officers.approve(reference)
+        references.append(reference)
+    return references
+
+
+def finance_officer(staff, username: str):
+    return staff.user(username, "finance")
+
+
+def built_and_approved(staff, now, filters: BatchFilters | None = None) -> PayoutBatch:
+    """A batch built by ``farida`` and approved by ``fatima`` (two finance officers)."""
+    batch = build_payout_batch(finance_officer(staff, "farida"), filters or BatchFilters(), now)
+    return approve_payout_batch(finance_officer(staff, "fatima"), batch.id, now)
+
+
+def payments_of(batch_id: int) -> list[Payment]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(db.select(Payment).where(Payment.batch_id == batch_id).order_by(Payment.id))
+    )
+
+
+def claim_of(reference: str) -> Claim:
+    db.session.expire_all()
+    return db.session.scalar(db.select(Claim).where(Claim.reference == reference))
+
+
+def status_file(*rows: tuple) -> bytes:
+    """A status file: the documented header, then rows (end_to_end_id, status, amount, paid_on, reason)."""
+    lines = [STATUS_HEADER] + [",".join(str(value) for value in row) + "\r\n" for row in rows]
+    return "".join(lines).encode()
+
+
+def paid_rows(batch_id: int, paid_on: str = "2026-03-02") -> list[tuple]:
+    return [(p.end_to_end_id, "paid", p.amount_kzt, paid_on, "") for p in payments_of(batch_id)]
+
+
+def empty_built_batch(builder: str = "builder") -> int:
+    """A built batch with no payments, straight in the database (for the pages' authorization matrix)."""
+    from datetime import UTC, datetime
+
+    batch = PayoutBatch(
+        reference="PB-2026-000000",
+        status="built",
+        payment_count=0,
+        total_kzt=0,
+        created_by=builder,
+        created_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+    )
+    db.session.add(batch)
+    db.session.commit()
+    return batch.id
