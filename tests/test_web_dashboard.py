@@ -100,7 +100,9 @@ def test_the_charts_are_svg_that_parses_as_xml_and_carries_the_numbers(
 ):
     client = browser(app, staff, "head", "approver")
     drawings = svg_charts(client.get("/dashboard?weeks=4"))
-    assert set(drawings) == {"chart-status", "chart-category", "chart-ages", "chart-sla", "chart-decisions"}
+    assert set(drawings) == {
+        "chart-status", "chart-category", "chart-ages", "chart-sla", "chart-decisions", "chart-ledger"
+    }  # fmt: skip
     for svg in drawings.values():
         assert svg.get("role") == "img"
         assert svg.get("aria-label")

@@ -174,6 +174,7 @@ class ClaimView:
     completed_tasks: list[CompletedTask] = field(default_factory=list)
     open_tasks: list[OpenTask] = field(default_factory=list)
     diagram: Diagram | None = None
+    recourse: Any = None  # a recourse_views.ClaimRecourse once the claim has a recourse case (Art. 11)
 
 
 def claim_process(claim_id: int) -> ProcessSpec:
@@ -377,6 +378,9 @@ def _build(user: User, claim: Claim, now: datetime, *, unmasked: bool, with_diag
             if t.state == "open"
         ],
     )  # fmt: skip
+    from .recourse_views import claim_recourse  # recourse reads claims: imported here, not at the top
+
+    view.recourse = claim_recourse(claim)
     if with_diagram:
         ready = {t.name for t in tasks if t.state == "open"}
         try:

@@ -71,9 +71,13 @@ dashboard_blueprint.context_processor(template_helpers)
 @login_required
 def index():
     """Claims by status and category, open claims' ages, SLA breaches, decisions per week and time
-    to decision, as of now."""
+    to decision, as of now; and the fund's ledger (paid, recovered, outstanding) for its readers."""
+    from .recourse import dashboard_ledger
+
     weeks = request.args.get("weeks", reports.DEFAULT_WEEKS, type=int)
-    board = reports.dashboard(current_user._get_current_object(), utc_now(), weeks)
+    now = utc_now()
+    board = reports.dashboard(current_user._get_current_object(), now, weeks)
+    ledger, ledger_chart = dashboard_ledger(current_user._get_current_object(), now)
     claims, sla = board.claims, board.sla
     drawings = {
         "status": charts.horizontal_bar_chart(
@@ -116,4 +120,6 @@ def index():
             for code, times in board.time_to_decision.by_category.items()
         ],
         claim_links="officer.claim" in current_app.view_functions,  # the claim page, masked for all
+        ledger=ledger,
+        ledger_chart=ledger_chart,
     )
