@@ -1,4 +1,5 @@
-"""Demo data: one user per role and about twenty claims in every state of the process.
+"""Demo data: one user per role (two finance officers, for four eyes) and about twenty claims in
+every state of the process, paid through payout batches, one with a recourse case.
 
 Everything goes through the same services as real work, at times in the recent past, so the
 demo claims have real histories that replay. Loading twice changes nothing.
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from .demo_payouts import Payout, Recourse, pay_batch, record_recourse
 from .extensions import db
 from .models import Claimant, HumanTask, User
 from .services import claims, messages, tasks, timers, users
@@ -25,6 +27,7 @@ DEMO_USERS = [
     ("reviewer2", "Saule Reviewer", ["reviewer"]),
     ("approver", "Arman Approver", ["approver"]),
     ("finance", "Farida Finance", ["finance"]),
+    ("finance2", "Fatima Finance", ["finance"]),
     ("auditor", "Aidos Auditor", ["auditor"]),
     ("admin", "Asel Admin", ["admin"]),
 ]
@@ -90,10 +93,12 @@ def _body(
 
 
 class _Driver:
-    """Moves a demo claim through its process as the demo officers would."""
+    """Moves a demo claim through its process as the demo officers would, on its own clock."""
 
-    def __init__(self, start: datetime):
+    def __init__(self, reference: str, start: datetime, steps: list):
+        self.reference = reference
         self.now = start
+        self.steps = list(steps)
         self.staff = {u.username: u for u in db.session.scalars(select(User))}
 
     def later(self, days: float = 1) -> datetime:
@@ -115,6 +120,23 @@ class _Driver:
     ) -> None:
         messages.deliver_message(self.staff[username], reference, name, payload, self.later(days))
 
+    def run_until_payout(self) -> Payout | None:
+        """Take the claim's steps up to its next payment (returned, still to do) or to its end."""
+        while self.steps:
+            step = self.steps[0]
+            if isinstance(step, Payout):
+                return step
+            self.steps.pop(0)
+            if isinstance(step, Recourse):
+                record_recourse(self, step)
+            elif step[0] == "message":
+                _, username, name, payload = step
+                self.message(self.reference, username, name, payload, days=0.5)
+            else:
+                _, username, data = step
+                self.complete(self.reference, username, data, days=0.5)
+        return None
+
 
 REVIEW_OK = {"recommendation": "approve"}
 TORTURE_REVIEW_OK = {"recommendation": "approve", "prosecutor_office": "Prosecutor's office of Almaty"}
@@ -131,8 +153,15 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
     )
     approve = ("approval", "approver", {"decision": "approve"})
     reject = ("approval", "approver", {"decision": "reject", "reasons": ["crime_not_covered"]})
-    paid = ("message", "finance", "payment_confirmed", {"batch": "DEMO-1"})
-    failed = ("message", "finance", "payment_failed", {"reason": "account closed"})
+    # Claims 9-11 are paid in one batch; claim 19 failed in an older batch, then was paid in the next.
+    paid, failed = Payout("recent"), Payout("recent", reason="account closed")
+    convicted = Recourse(
+        offenders=(
+            ("Серік Жұмабеков", _iin(date(1988, 2, 3), 700)),
+            ("Тимур Ахметов", _iin(date(1991, 9, 14), 710)),
+        ),
+        recovered_kzt=60_000,
+    )
     t = dict(article="146", part=3, harm="none")
     return [
         ("submitted", dict(name="Айгүл Сәрсенова", language="kk", **t), []),
@@ -171,7 +200,7 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
         ),
         (
             "approved",
-            dict(name="Бақыт Оспанов", language="kk", **t),
+            dict(name="Бақыт Оспанов", language="kk", **t, days_ago=5),  # decided after the last batch
             [done, ("review", "reviewer", TORTURE_REVIEW_OK), approve],
         ),
         (
@@ -185,7 +214,7 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
                 role="successor",
                 victim_birth=date(1970, 5, 6),
             ),
-            [done, ("review", "reviewer", REVIEW_OK), approve, paid],
+            [done, ("review", "reviewer", REVIEW_OK), approve, paid, convicted],
         ),
         (
             "paid",
@@ -263,9 +292,9 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
                 done,
                 ("review", "reviewer", TORTURE_REVIEW_OK),
                 approve,
-                failed,
-                ("correct_bank_details", "intake", {"iban": "KZ86 125K ZT50 0410 0100"}),
-                paid,
+                Payout("older", reason="account closed"),
+                ("correct_bank_details", "intake", {"iban": "KZ18 722S 0000 1234 5678"}),
+                Payout("older, again"),
             ],
         ),
         (
@@ -274,6 +303,24 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
             [missing],
         ),
     ]
+
+
+def _run(drivers: list[_Driver]) -> list[str]:
+    """Take every claim through its steps; claims waiting for payment are paid batch by batch, the
+    batch whose claims have waited longest (on their own clocks) first. The batches' references.
+    """
+    batches = []
+    while True:
+        waiting: dict[str, list[tuple[_Driver, Payout]]] = {}
+        for driver in drivers:
+            if payout := driver.run_until_payout():
+                waiting.setdefault(payout.batch, []).append((driver, payout))
+        if not waiting:
+            return batches
+        members = min(waiting.values(), key=lambda group: max(driver.now for driver, _ in group))
+        batches.append(pay_batch(members))
+        for driver, _ in members:
+            driver.steps.pop(0)
 
 
 def load_demo(echo: Callable[[str], None] = print) -> None:
@@ -289,19 +336,17 @@ def load_demo(echo: Callable[[str], None] = print) -> None:
     if existing:
         echo(f"demo claims already loaded ({existing})")
         return
+    drivers, lines = [], []
     for number, (expected, facts, steps) in enumerate(_scenarios(), start=1):
         facts = dict(facts)
         days_ago = facts.pop("days_ago", 14)
         start = now - timedelta(days=days_ago)
-        driver = _Driver(start)
         submitted = claims.submit_claim(_body(number, submitted=start, **facts), start)
-        for step in steps:
-            if step[0] == "message":
-                _, username, name, payload = step
-                driver.message(submitted.reference, username, name, payload, days=0.5)
-            else:
-                _, username, data = step
-                driver.complete(submitted.reference, username, data, days=0.5)
-        echo(f"claim {submitted.reference}  access code {submitted.access_code}  {expected}")
+        drivers.append(_Driver(submitted.reference, start, steps))
+        lines.append(f"claim {submitted.reference}  access code {submitted.access_code}  {expected}")
+    for reference in _run(drivers):
+        echo(f"payout batch {reference} exported and settled by the Treasury's status file")
+    for line in lines:
+        echo(line)
     fired = timers.run_due_timers(now)
     echo(f"fired due timers of {len(fired)} claim(s)")
