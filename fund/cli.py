@@ -161,26 +161,64 @@ def tasks_list_command(role: str | None) -> None:
 def worker_command(once: bool, interval: float) -> None:
     """Fire due timers and seal the history daily; several workers may share one PostgreSQL database."""
     import logging
-    import time
+    from datetime import timedelta
 
     from .extensions import db
     from .services.audit import seal_history
     from .services.system import system_user
-    from .services.timers import run_due_timers
+    from .services.timers import fire_due_timers
 
+    stopping = _stop_on_sigterm(install=not once)
+    timers_failed = False
     while True:
-        handled = run_due_timers(utc_now())
+        timers = fire_due_timers(utc_now, should_stop=stopping.is_set)
+        handled = timers.fired
         if handled or once:
             click.echo(f"fired timers of {len(handled)} claim(s)")
+        if timers.failed:  # each is logged with its traceback; they keep their timers
+            timers_failed = True
+            click.echo(f"timers failed, left for the next round: {', '.join(timers.failed)}", err=True)
+        try:  # recourse (Art. 11): cases due since a payment was confirmed after its conviction
+            from .services.recourse import open_due_recourse_cases
+
+            opened = open_due_recourse_cases(utc_now())
+            if opened:
+                click.echo(f"opened or extended recourse cases of {len(opened)} claim(s)")
+        except Exception:  # logged; the next round tries again (opening is idempotent)
+            db.session.rollback()
+            logging.getLogger(__name__).exception("opening recourse cases failed")
+        try:  # the notification outbox: e-mails to claimants (nothing is sent without FUND_SMTP_HOST)
+            from .services.notifications import send_due_notifications
+
+            sent = send_due_notifications(utc_now())
+            if sent or once:
+                click.echo(f"sent {sent} notification(s)")
+        except Exception:  # logged; unsent messages stay in the outbox for the next round
+            db.session.rollback()
+            logging.getLogger(__name__).exception("sending notifications failed")
         try:
-            if seal_history(utc_now(), system_user(), if_due=True) is not None:
+            # As of a minute ago: commands still in flight (other workers', officers') are not cut.
+            if seal_history(utc_now() - timedelta(minutes=1), system_user(), if_due=True) is not None:
                 click.echo("sealed the history (daily seal)")
         except Exception:  # another worker sealed at the same moment: its seal stands
             db.session.rollback()
             logging.getLogger(__name__).warning("daily seal skipped", exc_info=True)
-        if once:
-            return
-        time.sleep(interval)
+        if once or stopping.is_set():
+            if stopping.is_set():
+                click.echo("worker stopped (SIGTERM)")
+            sys.exit(1 if once and timers_failed else 0)
+        stopping.wait(interval)
+
+
+def _stop_on_sigterm(install: bool):  # noqa: ANN202 - a threading.Event
+    """An event set by SIGTERM (systemd's stop): the worker finishes the claim in hand, then exits."""
+    import signal
+    import threading
+
+    stopping = threading.Event()
+    if install and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
+    return stopping
 
 
 @click.group("audit")
@@ -197,16 +235,24 @@ def audit_group() -> None:
 @click.option(
     "--report", "report_path", type=click.Path(dir_okay=False), default=None, help="JSON report path"
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="worker processes that verify claims side by side (up to the number of CPUs helps)",
+)
 @with_appcontext
 def audit_verify_command(
-    references: tuple[str, ...], all_claims: bool, since, report_path: str | None
+    references: tuple[str, ...], all_claims: bool, since, report_path: str | None, jobs: int
 ) -> None:
     """Check the seals, every claim's chain and replay, and every letter; non-zero exit on findings."""
     import json
     from datetime import UTC
     from pathlib import Path
 
-    from .services.audit import AuditReport, audit_claim, claims_for_audit, verify_seals
+    from .services.audit import AuditReport, verify_seals
+    from .services.audit_run import claims_to_verify, verify_claims
     from .services.system import system_user
 
     if all_claims and references:
@@ -215,20 +261,12 @@ def audit_verify_command(
     now = utc_now()
     report = AuditReport(now.isoformat())
     try:
-        claims = claims_for_audit(actor, list(references), since.replace(tzinfo=UTC) if since else None)
+        claims = claims_to_verify(actor, list(references), since.replace(tzinfo=UTC) if since else None)
     except ServiceError as error:
         _fail(error)
     report.seals_checked, report.findings = verify_seals(actor)
-    versions: dict = {}
-    with click.progressbar(
-        claims, label="verifying claims", item_show_func=lambda c: c and c.reference
-    ) as bar:
-        for claim in bar:
-            events, letters, findings = audit_claim(actor, claim, versions)
-            report.claims_checked += 1
-            report.events_checked += events
-            report.letters_checked += letters
-            report.findings += findings
+    with click.progressbar(length=len(claims), label="verifying claims", item_show_func=lambda r: r) as bar:
+        verify_claims(actor, claims, report, jobs, lambda count, reference: bar.update(count, reference))
     path = Path(report_path or Path(current_app.instance_path) / f"audit-report-{now:%Y%m%dT%H%M%SZ}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report.as_json(), indent=2, ensure_ascii=False), encoding="utf-8")
@@ -267,14 +305,22 @@ def audit_seal_command(if_due: bool) -> None:
 @click.option("--output", required=True, type=click.Path(dir_okay=False), help="the zip file to write")
 @with_appcontext
 def audit_export_command(reference: str, output: str) -> None:
-    """Export a claim's events, process files, letters and verification as a zip with manifests."""
+    """Export a claim's events, process files, letters and verification as a zip with manifests.
+
+    The export holds personal data: it is written to the claim's access log with the OS user.
+    """
+    import getpass
     from pathlib import Path
 
     from .services.audit import export_claim
     from .services.system import system_user
 
     try:
-        data = export_claim(system_user(), reference, utc_now())
+        os_user = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        os_user = "unknown"
+    try:
+        data = export_claim(system_user(), reference, utc_now(), f"command line, OS user {os_user}")
     except ServiceError as error:
         _fail(error)
     Path(output).write_bytes(data)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import shutil
 import subprocess
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
 from fund.extensions import db
-from fund.models import Claim, Seal, WorkflowEvent
+from fund.models import AccessLogEntry, Claim, Seal, WorkflowEvent
 
 
 @pytest.fixture
@@ -132,3 +134,50 @@ def test_check_export_names_a_changed_file(app, submit, tmp_path):
     assert result.exit_code == 1
     assert "events.json does not match its sha256 in manifest.json" in result.output
     assert "events.json: event 1 breaks the hash chain" in result.output
+
+
+def test_verify_with_worker_processes_gives_the_same_report_as_one_process(
+    app, submit, tmp_path, monkeypatch
+):
+    references = sorted(submit()["reference"] for _ in range(3))
+    claim = db.session.scalar(select(Claim).where(Claim.reference == references[1]))
+    events = WorkflowEvent.__table__
+    db.session.execute(
+        update(events).where(events.c.claim_id == claim.id, events.c.sequence == 1).values(actor="mallory")
+    )
+    db.session.commit()
+    monkeypatch.setattr("fund.services.audit_run.BATCH_SIZE", 1)  # three batches for two workers
+    runner = app.test_cli_runner()
+
+    reports = {}
+    for jobs in ("1", "2"):
+        path = tmp_path / f"report-{jobs}.json"
+        result = runner.invoke(args=["audit", "verify", "--all", "--jobs", jobs, "--report", str(path)])
+        assert result.exit_code == 1, result.output
+        assert "3 claim(s)" in result.output
+        assert f"FINDING {references[1]}: event 1: its content does not match its hash" in result.output
+        reports[jobs] = {k: v for k, v in json.loads(path.read_text()).items() if k != "started_at"}
+    assert reports["1"] == reports["2"]
+    assert reports["2"]["claims_checked"] == 3 and reports["2"]["events_checked"] == 3
+
+    bad = runner.invoke(args=["audit", "verify", "--all", "--jobs", "0"])
+    assert bad.exit_code == 2 and "--jobs" in bad.output
+
+
+def test_an_export_is_written_to_the_claims_access_log_with_the_os_user(app, submit, tmp_path):
+    reference = submit()["reference"]
+    runner = app.test_cli_runner()
+    before = datetime.now(UTC)
+
+    result = runner.invoke(args=["audit", "export", reference, "--output", str(tmp_path / "claim.zip")])
+
+    assert result.exit_code == 0, result.output
+    entries = list(db.session.scalars(select(AccessLogEntry).join(Claim).where(Claim.reference == reference)))
+    assert len(entries) == 1
+    assert entries[0].username == "cli"
+    assert entries[0].what == f"audit export (command line, OS user {getpass.getuser()})"
+    assert before <= entries[0].viewed_at <= datetime.now(UTC)
+
+    unknown = runner.invoke(args=["audit", "export", "VCF-0000-000000", "--output", str(tmp_path / "x.zip")])
+    assert unknown.exit_code == 2 and "no claim VCF-0000-000000" in unknown.output
+    assert db.session.query(AccessLogEntry).count() == 1

@@ -127,6 +127,28 @@ def test_the_claim_page_shows_the_timeline_the_verification_and_who_viewed_perso
     assert "Show personal data" not in body
 
 
+def test_each_audit_export_download_is_in_the_claims_access_log(
+    app, staff, auditor, paid, web_clock, monkeypatch
+):
+    monkeypatch.setattr("fund.web.audit.utc_now", web_clock)
+    web_clock.advance(hours=2)  # 4 days after submission: 2026-03-06 11:00 UTC, 16:00 in Almaty
+    intake = browser(app, staff, "ivan2", "intake")
+    assert intake.get(f"/audit/claims/{paid}/export.zip").status_code == 403  # refused: not logged
+
+    download = auditor.get(f"/audit/claims/{paid}/export.zip")
+
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    log = [
+        re.sub(r"\s+", " ", tr.text_content()).strip()
+        for tr in html(auditor.get(f"/audit/claims/{paid}")).xpath(
+            "//table[contains(@class,'access-log')]//tbody/tr"
+        )
+    ]
+    assert len(log) == 1
+    assert "aida" in log[0] and "audit export" in log[0]
+    assert "06.03.2026 16:00" in log[0]
+
+
 def test_the_claim_page_reports_a_broken_history(auditor, paid):
     _alter_intake_input(paid)
 

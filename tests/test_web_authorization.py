@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import pytest
 
 from fund.extensions import db
-from fund.models import Claim, Letter, ProcessVersion
+from fund.models import Claim, Letter, Notification, ProcessVersion
 from tests.conftest import PASSWORD
 from tests.officer_helpers import attach_document, html, open_task_id
+from tests.payout_helpers import empty_built_batch
 from tests.web_helpers import sign_in
 
 ROLES = ("intake", "reviewer", "approver", "finance", "auditor", "admin")
@@ -74,6 +75,19 @@ MATRIX = [
           only("auditor", "admin")),
     Route("/audit/claims/<reference>/replay", "GET", "/audit/claims/{claim}/replay?step=2",
           only("auditor", "admin")),
+    # Recourse (Art. 11): finance records, auditors read; the ledger's totals for its readers too.
+    Route("/recourse", "GET", "/recourse", only("finance", "auditor")),
+    Route("/recourse/outstanding.csv", "GET", "/recourse/outstanding.csv", only("finance", "auditor")),
+    Route("/recourse/convictions", "GET", "/recourse/convictions", only("finance", "auditor")),
+    Route("/recourse/convictions", "POST", "/recourse/convictions", only("finance", answer=422)),
+    # {claim} has no recourse case (it is not paid): its readers are told so, the others refused.
+    Route("/recourse/cases/<reference>", "GET", "/recourse/cases/{claim}",
+          only("finance", "auditor", answer=404)),
+    Route("/recourse/cases/<reference>", "POST", "/recourse/cases/{claim}", only("finance", answer=404)),
+    Route("/recourse/cases/<reference>/offenders", "POST", "/recourse/cases/{claim}/offenders",
+          only("finance", answer=404)),
+    Route("/ledger", "GET", "/ledger", only("finance", "auditor", "admin", "approver")),
+    Route("/ledger.csv", "GET", "/ledger.csv", only("finance", "auditor", "admin", "approver")),
     Route("/admin", "GET", "/admin", only("admin")),
     Route("/admin/users", "GET", "/admin/users", only("admin")),
     Route("/admin/users/new", "GET", "/admin/users/new", only("admin")),
@@ -92,9 +106,43 @@ MATRIX = [
     Route("/admin/processes", "GET", "/admin/processes", only("admin")),
     Route("/admin/processes", "POST", "/admin/processes", only("admin", answer=302)),
     Route("/admin/processes/<version>", "GET", "/admin/processes/{version}", only("admin")),
+    # The outbox: {notification} is queued, so "retry now" says it cannot and goes back to the list.
+    Route("/admin/outbox", "GET", "/admin/outbox", only("admin")),
+    Route("/admin/outbox/<int:notification_id>/retry", "POST", "/admin/outbox/{notification}/retry",
+          only("admin", answer=302)),
+    Route("/payouts", "GET", "/payouts", only("finance")),
+    Route("/payouts/new", "GET", "/payouts/new", only("finance")),
+    # An empty form means any claim: none is approved here, so finance is told nothing was built.
+    Route("/payouts/new", "POST", "/payouts/new", only("finance", answer=409)),
+    Route("/payouts/<int:batch_id>", "GET", "/payouts/{batch}", only("finance")),
+    # The batch is built, not approved: finance is told it cannot be exported yet.
+    Route("/payouts/<int:batch_id>/register.csv", "POST", "/payouts/{batch}/register.csv",
+          only("finance", answer=409)),
+    Route("/payouts/<int:batch_id>/pain001.xml", "POST", "/payouts/{batch}/pain001.xml",
+          only("finance", answer=409)),
+    Route("/payouts/<int:batch_id>/approve", "POST", "/payouts/{batch}/approve", only("finance", answer=302)),
+    Route("/payouts/<int:batch_id>/cancel", "POST", "/payouts/{batch}/cancel", only("finance", answer=302)),
+    Route("/payouts/results", "GET", "/payouts/results", only("finance")),
+    Route("/payouts/results", "POST", "/payouts/results", only("finance", answer=422)),  # no file chosen
     # Public: anyone may check a letter (the code is what proves it); no sign-in needed.
     Route("/verify/<number>", "GET", "/verify/{letter_number}", expect(staff=200, anonymous=200)),
     Route("/verify/<number>", "POST", "/verify/{letter_number}", expect(staff=400, anonymous=400)),
+    # The claimant portal: public, and staff sign-in changes nothing there (its own session).
+    Route("/portal", "GET", "/portal", expect(staff=200, anonymous=200)),
+    Route("/portal/apply", "GET", "/portal/apply", expect(staff=303, anonymous=303)),
+    Route("/portal/apply/<step>", "GET", "/portal/apply/who", expect(staff=200, anonymous=200)),
+    Route("/portal/apply/<step>", "POST", "/portal/apply/who", expect(staff=422, anonymous=422)),
+    Route("/portal/apply/check", "POST", "/portal/apply/check", expect(staff=422, anonymous=422)),
+    Route("/portal/apply/sent", "GET", "/portal/apply/sent", expect(staff=200, anonymous=200)),
+    Route("/portal/sign-in", "GET", "/portal/sign-in", expect(staff=200, anonymous=200)),
+    Route("/portal/sign-in", "POST", "/portal/sign-in", expect(staff=401, anonymous=401),
+          data=(("reference", "VCF-2026-999999"), ("access_code", "not-the-code"))),
+    Route("/portal/status", "GET", "/portal/status", expect(staff=303, anonymous=303)),
+    Route("/portal/letters/<int:letter_id>", "GET", "/portal/letters/{letter}",
+          expect(staff=303, anonymous=303)),
+    Route("/portal/documents", "POST", "/portal/documents", expect(staff=303, anonymous=303)),
+    Route("/portal/reconsideration", "POST", "/portal/reconsideration", expect(staff=303, anonymous=303)),
+    Route("/portal/sign-out", "POST", "/portal/sign-out", expect(staff=303, anonymous=303)),
     Route("/sign-in", "GET", "/sign-in", expect(staff=200, anonymous=200)),
     Route("/sign-in", "POST", "/sign-in", expect(staff=401, anonymous=401),
           data=(("username", "nobody"), ("password", "not the password"))),
@@ -131,9 +179,13 @@ def places(app, submit, officers, staff) -> dict[str, str]:
         "claim": at_intake,
         "document": str(attach_document(at_intake)),
         "letter": str(db.session.scalar(db.select(Letter.id).where(Letter.claim_id == claim_id))),
+        "notification": str(
+            db.session.scalar(db.select(Notification.id).where(Notification.claim_id == claim_id))
+        ),
         "intake_task": open_task_id(at_intake, "intake_check"),
         "review_task": open_task_id(at_review, "review_torture"),
         "approval_task": open_task_id(at_approval, "approval"),
+        "batch": str(empty_built_batch()),
     }
 
 

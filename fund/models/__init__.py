@@ -2,7 +2,11 @@
 
 from .audit import Seal
 from .claims import AccessLogEntry, Claim, Claimant, Document, Letter
+from .notifications import NOTIFICATION_STATES, Notification
+from .payouts import Payment, PayoutBatch
 from .people import ROLES, ApiToken, User, UserRole
+from .portal import PortalSignInFailure
+from .recourse import ConvictedOffender, Conviction, OffenderDebt, RecourseCase, RecoveredPayment
 from .reference import MciRate
 from .workflow import HumanTask, ProcessFile, ProcessVersion, Timer, WorkflowEvent, WorkflowInstance
 
@@ -13,11 +17,21 @@ __all__ = [
     "ApiToken",
     "Claim",
     "Claimant",
+    "ConvictedOffender",
+    "Conviction",
     "HumanTask",
     "Letter",
     "MciRate",
+    "NOTIFICATION_STATES",
+    "Notification",
+    "OffenderDebt",
+    "Payment",
+    "PayoutBatch",
+    "PortalSignInFailure",
     "ProcessFile",
     "ProcessVersion",
+    "RecourseCase",
+    "RecoveredPayment",
     "Seal",
     "Timer",
     "User",

@@ -250,19 +250,41 @@ def _process_findings(version: str) -> list[str]:
     return []
 
 
+@dataclass
+class ClaimRecords:
+    """What verifying a claim reads: its instance, its events oldest first, its letters by id."""
+
+    instance: WorkflowInstance | None
+    events: list[WorkflowEvent]
+    letters: list[Letter]
+
+
+def read_claim_records(claim: Claim) -> ClaimRecords:
+    """The records of one claim (a whole-history run reads them in batches instead)."""
+    return ClaimRecords(
+        db.session.scalar(select(WorkflowInstance).where(WorkflowInstance.claim_id == claim.id)),
+        claim_events(claim),
+        list(db.session.scalars(select(Letter).where(Letter.claim_id == claim.id).order_by(Letter.id))),
+    )
+
+
 def audit_claim(
-    actor: User, claim: Claim, versions: dict[str, list[str]] | None = None
+    actor: User,
+    claim: Claim,
+    versions: dict[str, list[str]] | None = None,
+    records: ClaimRecords | None = None,
 ) -> tuple[int, int, list[Finding]]:
     """Everything about one claim: chain, replay, snapshot, process files, letters.
 
     Returns (events checked, letters checked, findings). ``versions`` caches process-file checks
-    within one run.
+    within one run; ``records`` are the claim's rows when the caller has read them already.
     """
     require_role(actor, *AUDIT_ROLES)
     reference = claim.reference
     versions = {} if versions is None else versions
+    records = records if records is not None else read_claim_records(claim)
     findings: list[Finding] = []
-    instance = db.session.scalar(select(WorkflowInstance).where(WorkflowInstance.claim_id == claim.id))
+    instance = records.instance
     if instance is not None:
         if instance.process_version not in versions:
             versions[instance.process_version] = _process_findings(instance.process_version)
@@ -271,22 +293,22 @@ def audit_claim(
             findings.append(Finding(reference, "its stored snapshot does not match its state digest"))
     else:
         findings.append(Finding(reference, "has no workflow instance"))
-    verification = verify_claim(claim)
+    verification = verify_claim(claim, (instance, records.events))
     findings += [Finding(reference, what) for what in verification.findings]
-    letters = _letter_findings(claim)
+    letters = _letter_findings(claim, records)
     findings += letters[1]
     return verification.events, letters[0], findings
 
 
-def _letter_findings(claim: Claim) -> tuple[int, list[Finding]]:
+def _letter_findings(claim: Claim, records: ClaimRecords) -> tuple[int, list[Finding]]:
     findings = []
     made_due: Counter[str] = Counter()
-    for event in claim_events(claim):
+    for event in records.events:
         for message in (event.result or {}).get("outbound", []):
             name = message.get("name", "")
             if name.startswith(LETTER_MESSAGE_PREFIX):
                 made_due[name.removeprefix(LETTER_MESSAGE_PREFIX)] += 1
-    letters = list(db.session.scalars(select(Letter).where(Letter.claim_id == claim.id).order_by(Letter.id)))
+    letters = records.letters
     originals = Counter(letter.kind for letter in letters if letter.reissue_of_id is None)
     for kind, count in sorted(originals.items()):
         if count > made_due[kind]:
@@ -303,25 +325,6 @@ def _letter_findings(claim: Claim) -> tuple[int, list[Finding]]:
                 Finding(claim.reference, f"letter {letter.number}: its stored PDF does not match its sha256")
             )
     return len(issued), findings
-
-
-def claims_for_audit(
-    actor: User, references: list[str] | None = None, since: datetime | None = None
-) -> list[Claim]:
-    """The claims to verify: the given references (NotFound for an unknown one), or every claim;
-    with ``since``, only claims with an event at or after it."""
-    require_role(actor, *AUDIT_ROLES)
-    query = select(Claim).order_by(Claim.reference)
-    if references:
-        query = query.where(Claim.reference.in_(references))
-    if since is not None:
-        recent = select(WorkflowEvent.claim_id).where(WorkflowEvent.occurred_at >= since)
-        query = query.where(Claim.id.in_(recent))
-    claims = list(db.session.scalars(query))
-    missing = sorted(set(references or ()) - {claim.reference for claim in claims})
-    if missing and since is None:
-        raise NotFound(f"no claim {', '.join(missing)}")
-    return claims
 
 
 # --- Export -----------------------------------------------------------------------------------------
@@ -341,18 +344,28 @@ def _event_json(event: WorkflowEvent) -> dict[str, Any]:
     }
 
 
-def export_claim(actor: User, reference: str, now: datetime) -> bytes:
+EXPORT_ACCESS = "audit export"
+
+
+def export_claim(actor: User, reference: str, now: datetime, channel: str = "") -> bytes:
     """A zip of one claim's history for an auditor, checkable offline (see :func:`check_export`).
 
     events.json (events, process version, letters' numbers and sha256), process/<files of the
     version>, letters/<number>.pdf, verification.json, manifest.json (sha256 of every other
     file) and MANIFEST.sha256 (the same, in ``sha256sum`` format, manifest.json included):
     ``unzip x.zip -d x && cd x && sha256sum -c MANIFEST.sha256``.
+
+    The export holds the claimant's submission facts (birth date included) and the letters, so
+    every export is written to the claim's access log (who, when, "audit export", plus
+    ``channel`` when given, e.g. the command line's OS user) and committed.
     """
+    from .personal_data import log_access
+
     require_role(actor, *AUDIT_ROLES)
     claim = db.session.scalar(select(Claim).where(Claim.reference == reference))
     if claim is None:
         raise NotFound(f"no claim {reference}")
+    log_access(claim, actor, now, f"{EXPORT_ACCESS} ({channel})" if channel else EXPORT_ACCESS)
     instance = db.session.scalar(select(WorkflowInstance).where(WorkflowInstance.claim_id == claim.id))
     version = db.session.get(ProcessVersion, instance.process_version) if instance is not None else None
     letters = [
@@ -401,6 +414,7 @@ def export_claim(actor: User, reference: str, now: datetime) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
             archive.writestr(name, data)
+    db.session.commit()  # the access log entry, once the export is made
     return buffer.getvalue()
 
 

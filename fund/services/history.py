@@ -113,12 +113,21 @@ def replay_command(process, event: WorkflowEvent, state: str | None, reference: 
     raise ValueError(f"unknown event type {event.type!r}")
 
 
-def verify_claim(claim: Claim) -> Verification:
-    """Check the claim's hash chain and replay every command from the start on its stored version."""
+def verify_claim(
+    claim: Claim, loaded: tuple[WorkflowInstance | None, list[WorkflowEvent]] | None = None
+) -> Verification:
+    """Check the claim's hash chain and replay every command from the start on its stored version.
+
+    ``loaded`` is the claim's instance and its events oldest first, when the caller has read them
+    already (a whole-history verification reads them in batches); otherwise they are read here.
+    """
     from .processes import process_for_version
 
-    instance = db.session.scalar(select(WorkflowInstance).where(WorkflowInstance.claim_id == claim.id))
-    events = claim_events(claim)
+    if loaded is None:
+        instance = db.session.scalar(select(WorkflowInstance).where(WorkflowInstance.claim_id == claim.id))
+        events = claim_events(claim)
+    else:
+        instance, events = loaded
     result = Verification(claim.reference, True, len(events))
     previous = GENESIS_HASH
     for expected_sequence, event in enumerate(events, start=1):

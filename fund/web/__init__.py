@@ -34,6 +34,10 @@ def init_web(app: Flask) -> None:
     from .auth import auth_blueprint
     from .dashboard import dashboard_blueprint
     from .officer import officer_blueprint
+    from .outbox import outbox_blueprint
+    from .payouts import payouts_blueprint
+    from .portal import init_portal
+    from .recourse import recourse_blueprint
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -41,11 +45,15 @@ def init_web(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     app.context_processor(nav_links)
+    init_portal(app)  # the claimants' pages, their languages and rate limits
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(officer_blueprint)
     app.register_blueprint(dashboard_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(audit_blueprint)
+    app.register_blueprint(outbox_blueprint)
+    app.register_blueprint(recourse_blueprint)
+    app.register_blueprint(payouts_blueprint)
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):

@@ -12,7 +12,11 @@ NAV = [
     ("officer.find_claim", "Find a claim", ("intake", "reviewer", "approver", "finance", "auditor", "admin")),
     ("dashboard.index", "Dashboard", ("approver", "admin", "auditor")),
     ("audit.index", "Audit", ("auditor", "admin")),
+    ("payouts.index", "Payouts", ("finance",)),
+    ("recourse.cases", "Recourse", ("finance", "auditor")),
+    ("recourse.ledger", "Ledger", ("finance", "auditor", "admin", "approver")),
     ("admin.index", "Administration", ("admin",)),
+    ("outbox.index", "Outbox", ("admin",)),
 ]
 
 
