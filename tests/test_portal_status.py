@@ -54,6 +54,7 @@ def test_a_claimant_signs_in_and_reads_the_status_in_their_language(client, subm
     assert "Мы получили ваше заявление" in text_of(page)
     assert "Подтверждение получения заявления" in text_of(page)  # the acknowledgement letter
     assert page.headers["Cache-Control"] == "no-store"
+    assert "года." in text_of(page) and "г.." not in text_of(page)  # "sent on 5 May 2026." reads right
 
 
 def test_a_wrong_reference_and_a_wrong_code_get_the_same_answer(client, submit):

@@ -25,7 +25,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, gettext
+from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -98,8 +98,15 @@ def _language_switch():
 
 @portal_blueprint.app_template_filter("portal_date")
 def _portal_date(day) -> str:
-    """A date in the page's language, e.g. "2 наурыз 2026 ж." / "2 марта 2026 г."."""
-    return format_date(day, "long") if day else ""
+    """A date in the page's language: "2026 ж. 2 наурыз", "2 марта 2026 года", "March 2, 2026"."""
+    return portal_date(day) if day else ""
+
+
+def portal_date(day) -> str:
+    """A long date for sentences; Russian spells out "года", so a sentence never ends in "г.."."""
+    if str(get_locale()) == "ru":
+        return format_date(day, "d MMMM y 'года'")
+    return format_date(day, "long")
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -286,7 +293,7 @@ def reconsideration():
 
 def today_in_almaty() -> str:
     """Today's date in the page's language (for the printable pages)."""
-    return format_date(fund_date(claimant_now()), "long")
+    return portal_date(fund_date(claimant_now()))
 
 
 from . import portal_submission  # noqa: E402,F401  (registers the application steps)
