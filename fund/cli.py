@@ -161,10 +161,9 @@ def tasks_list_command(role: str | None) -> None:
 def worker_command(once: bool, interval: float) -> None:
     """Fire due timers and seal the history daily; several workers may share one PostgreSQL database."""
     import logging
-    from datetime import timedelta
 
     from .extensions import db
-    from .services.audit import seal_history
+    from .services.audit import SEAL_LAG, seal_history
     from .services.system import system_user
     from .services.timers import fire_due_timers
 
@@ -198,7 +197,7 @@ def worker_command(once: bool, interval: float) -> None:
             logging.getLogger(__name__).exception("sending notifications failed")
         try:
             # As of a minute ago: commands still in flight (other workers', officers') are not cut.
-            if seal_history(utc_now() - timedelta(minutes=1), system_user(), if_due=True) is not None:
+            if seal_history(utc_now() - SEAL_LAG, system_user(), if_due=True) is not None:
                 click.echo("sealed the history (daily seal)")
         except Exception:  # another worker sealed at the same moment: its seal stands
             db.session.rollback()
@@ -286,12 +285,12 @@ def audit_verify_command(
 @click.option("--if-due", is_flag=True, help="only when the latest seal is older than a day (for cron)")
 @with_appcontext
 def audit_seal_command(if_due: bool) -> None:
-    """Seal the head of every claim's history into the global chain, now."""
-    from .services.audit import seal_history
+    """Seal the head of every claim's history into the global chain, as of a minute ago (SEAL_LAG)."""
+    from .services.audit import SEAL_LAG, seal_history
     from .services.system import system_user
 
     try:
-        seal = seal_history(utc_now(), system_user(), if_due=if_due)
+        seal = seal_history(utc_now() - SEAL_LAG, system_user(), if_due=if_due)
     except ServiceError as error:
         _fail(error)
     if seal is None:
