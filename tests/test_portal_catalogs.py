@@ -102,3 +102,15 @@ def test_the_language_switch_keeps_the_page_and_remembers_the_choice(client):
     )
     assert tree.xpath("/html/@lang") == ["ru"]
     assert {link.get("hreflang") for link in tree.xpath("//nav[@class='languages']/a")} == {"kk", "ru", "en"}
+
+
+def test_the_portal_offers_exactly_the_fund_s_document_kinds_each_with_words():
+    import json
+    from pathlib import Path
+
+    from fund.web.portal_messages import DOCUMENT_NAMES
+    from fund.web.portal_uploads import DOCUMENT_CODES
+
+    codes = json.loads(Path("bpmn/forms/codes.json").read_text())["$defs"]["document_code"]["enum"]
+    assert sorted(DOCUMENT_CODES) == sorted(codes)
+    assert set(codes) <= set(DOCUMENT_NAMES)

@@ -8,10 +8,9 @@ data is shown unmasked only in the answer to a POST that the access log records.
 from __future__ import annotations
 
 from datetime import timedelta
-from io import BytesIO
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..models import ROLES
@@ -23,6 +22,7 @@ from ..services.errors import Conflict, Invalid, NotFound
 from ..services.time import utc_now
 from ..services.wording import CATEGORY_LABELS, STATUS_LABELS, label
 from . import forms
+from .downloads import attachment
 
 officer_blueprint = Blueprint("officer", __name__)
 
@@ -211,15 +211,7 @@ def letter(reference: str, letter_id: int):
 
 
 def _download(found: personal_data_service.DownloadedFile):
-    response = send_file(
-        BytesIO(found.content),
-        mimetype=found.content_type,
-        as_attachment=True,
-        download_name=found.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(found.content, found.content_type, found.filename)
 
 
 # --- template helpers ------------------------------------------------------------------------------

@@ -10,9 +10,7 @@ IBANs masked; the downloads carry them in full and are written to each claim's a
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..services import payout_batches
@@ -23,6 +21,7 @@ from ..services.payout_batches import CATEGORIES
 from ..services.personal_data import mask_iban
 from ..services.time import utc_now
 from .dashboard import template_helpers
+from .downloads import attachment
 
 payouts_blueprint = Blueprint("payouts", __name__, url_prefix="/payouts")
 payouts_blueprint.context_processor(template_helpers)
@@ -156,12 +155,4 @@ def results():
 
 
 def _download(found: RegisterFile):
-    response = send_file(
-        BytesIO(found.content),
-        mimetype=found.content_type,
-        as_attachment=True,
-        download_name=found.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(found.content, found.content_type, found.filename)
