@@ -40,7 +40,7 @@ def messages_of(reference: str) -> list[str]:
     events = db.session.scalars(
         select(WorkflowEvent).where(
             WorkflowEvent.claim_id == claim.id, WorkflowEvent.type == "message_delivered"
-        )
+        ).order_by(WorkflowEvent.sequence)
     )
     return [event.input["message"] for event in events]
 
