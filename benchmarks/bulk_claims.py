@@ -597,21 +597,14 @@ def fill_claims(
 def open_database(url: str, fresh: bool = False):
     """An application on ``url``, migrated (its tables dropped first with ``fresh``)."""
     from flask_migrate import upgrade
-    from sqlalchemy import inspect
 
     from fund import create_app
-    from fund.extensions import db
+    from fund.extensions import drop_every_table
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         if fresh:
-            with db.engine.begin() as connection:
-                cascade = " CASCADE" if connection.dialect.name == "postgresql" else ""
-                existing = set(inspect(connection).get_table_names())
-                for table in reversed(db.metadata.sorted_tables):
-                    if table.name in existing:
-                        connection.execute(text(f'DROP TABLE "{table.name}"{cascade}'))
-                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            drop_every_table()
         upgrade(directory=app.extensions["migrate"].directory)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return app

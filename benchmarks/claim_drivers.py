@@ -30,7 +30,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, select, text
 
 from workflows import engine
 from workflows.clock import command_scope
@@ -364,7 +364,7 @@ class ServicesDriver(Driver):
         from flask_migrate import upgrade
 
         from fund import create_app
-        from fund.extensions import db
+        from fund.extensions import db, drop_every_table
         from fund.services.processes import deploy_process
         from fund.services.users import create_user
 
@@ -373,7 +373,7 @@ class ServicesDriver(Driver):
         self.app = create_app({"SQLALCHEMY_DATABASE_URI": url})
         self._engine_commands = {name: getattr(engine, name) for name in self.ENGINE_COMMANDS}
         with self.app.app_context():
-            _drop_tables(db)
+            drop_every_table()
             upgrade(directory=self.app.extensions["migrate"].directory)
             logging.getLogger("alembic").setLevel(logging.WARNING)
             deploy_process("benchmark", T0 - timedelta(days=7))
@@ -470,15 +470,6 @@ class ServicesDriver(Driver):
             self.db.engine.dispose()
 
 
-def _drop_tables(db) -> None:
-    """Start from nothing (as tests/conftest.py): the database may hold an earlier run's tables."""
-    with db.engine.begin() as connection:
-        cascade = " CASCADE" if connection.dialect.name == "postgresql" else ""
-        existing = set(inspect(connection).get_table_names())
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name in existing:
-                connection.execute(text(f'DROP TABLE "{table.name}"{cascade}'))
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def _database_floor(db, repeat: int = 300) -> tuple[float, float]:

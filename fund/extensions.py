@@ -21,3 +21,19 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+
+def drop_every_table() -> None:
+    """Drop the fund's tables and Alembic's version table (tests and benchmarks start from nothing).
+
+    Needs an application context. Only for throw-away databases: it deletes everything.
+    """
+    from sqlalchemy import inspect, text
+
+    with db.engine.begin() as connection:
+        cascade = " CASCADE" if connection.dialect.name == "postgresql" else ""
+        existing = set(inspect(connection).get_table_names())
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name in existing:
+                connection.execute(text(f'DROP TABLE "{table.name}"{cascade}'))
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))

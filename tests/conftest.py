@@ -17,10 +17,10 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select
 
 from fund import create_app
-from fund.extensions import db
+from fund.extensions import db, drop_every_table
 from fund.services.processes import deploy_process
 from fund.services.users import create_user, issue_token
 
@@ -70,17 +70,7 @@ def _migrated_app(database_url: str, tmp_path_factory):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
     app.test_client_class = FreshRequestClient
     with app.app_context():
-        # Start from nothing: a PostgreSQL test database may hold an earlier run's tables.
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(
-                    text(
-                        f'DROP TABLE IF EXISTS "{table.name}" CASCADE'
-                        if connection.dialect.name == "postgresql"
-                        else f'DROP TABLE IF EXISTS "{table.name}"'
-                    )
-                )
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        drop_every_table()  # start from nothing: the database may hold an earlier run's tables
         upgrade(directory=app.extensions["migrate"].directory)
     return app
 

@@ -104,13 +104,13 @@ def test_the_language_switch_keeps_the_page_and_remembers_the_choice(client):
     assert {link.get("hreflang") for link in tree.xpath("//nav[@class='languages']/a")} == {"kk", "ru", "en"}
 
 
-def test_the_portal_offers_exactly_the_fund_s_document_kinds_each_with_words():
+def test_the_portal_offers_exactly_the_fund_s_document_kinds_each_with_words(app):
     import json
     from pathlib import Path
 
     from fund.web.portal_messages import DOCUMENT_NAMES
-    from fund.web.portal_uploads import DOCUMENT_CODES
+    from fund.web.portal_uploads import document_codes
 
     codes = json.loads(Path("bpmn/forms/codes.json").read_text())["$defs"]["document_code"]["enum"]
-    assert sorted(DOCUMENT_CODES) == sorted(codes)
+    assert sorted(document_codes()) == sorted(codes)
     assert set(codes) <= set(DOCUMENT_NAMES)

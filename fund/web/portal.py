@@ -44,8 +44,8 @@ from .portal_guard import (
 from .portal_i18n import claimant_language, init_i18n, language_links, switch_language_from_query
 from .portal_uploads import (
     ACCEPT,
-    DOCUMENT_CODES,
     SLOTS_AT_SUBMISSION,
+    document_codes,
     files_for_requested,
     files_with_chosen_kinds,
     max_file_mb,
@@ -218,7 +218,7 @@ def _status_page(portal_session, status: int = 200, errors: dict | None = None, 
         accept=ACCEPT,
         max_file_mb=max_file_mb(),
         reason_max=REASON_MAX_CHARS,
-        document_codes=DOCUMENT_CODES,
+        document_codes=document_codes(),
         slots=range(1, SLOTS_AT_SUBMISSION + 1),
     )
 

@@ -26,7 +26,7 @@ from ..services.time import fund_date, utc_now
 from .portal import claimant_now, portal_blueprint, render_portal
 from .portal_guard import current_claimant, limited, remember_claimant
 from .portal_i18n import PORTAL_LANGUAGES, claimant_language
-from .portal_uploads import ACCEPT, DOCUMENT_CODES, SLOTS_AT_SUBMISSION, files_with_chosen_kinds, max_file_mb
+from .portal_uploads import ACCEPT, SLOTS_AT_SUBMISSION, document_codes, files_with_chosen_kinds, max_file_mb
 
 DRAFT_KEY = "portal_draft"
 NEW_CLAIM_KEY = "portal_new_claim"
@@ -156,7 +156,7 @@ def _render_step(step: str, draft: dict[str, str], errors: dict[str, list[str]],
         today=today.isoformat(),
         deadline_passed=deadline_passed(draft, today),
         deadline_until=_deadline_until(draft),
-        document_codes=DOCUMENT_CODES,
+        document_codes=document_codes(),
         slots=range(1, SLOTS_AT_SUBMISSION + 1),
         accept=ACCEPT,
         max_file_mb=max_file_mb(),

@@ -11,21 +11,19 @@ from __future__ import annotations
 from flask import current_app, request
 from werkzeug.datastructures import FileStorage
 
+from ..services.explanations import document_labels
 from ..services.portal import UploadedFile
 from ..services.portal_requests import detect_type
+from ..services.processes import current_process_version, process_for_version
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-DOCUMENT_CODES = (
-    "identity_document",
-    "victim_recognition_decision",
-    "forensic_medical_report",
-    "death_certificate",
-    "kinship_proof",
-    "representative_authority",
-    "victim_identity_document",
-    "court_deadline_restoration",
-)
 SLOTS_AT_SUBMISSION = 3
+
+
+def document_codes() -> tuple[str, ...]:
+    """The kinds of document the fund knows: codes.json of the process new claims start on."""
+    version = current_process_version()
+    return tuple(document_labels(process_for_version(version.version))) if version else ()
 
 
 def max_file_mb() -> int:
@@ -47,12 +45,13 @@ def files_with_chosen_kinds(slots: int) -> tuple[list[UploadedFile], dict[str, l
     """Files from ``document_file_<n>`` with their kind from ``document_code_<n>`` (submission page)."""
     files: list[UploadedFile] = []
     errors: dict[str, list[str]] = {}
+    known_codes = document_codes()
     for slot in range(1, slots + 1):
         upload = request.files.get(f"document_file_{slot}")
         if upload is None or not upload.filename:
             continue
         code = request.form.get(f"document_code_{slot}", "")
-        if code not in DOCUMENT_CODES:
+        if code not in known_codes:
             errors.setdefault(f"document_code_{slot}", []).append("unknown_code")
             continue
         read = _read(upload, code, f"document_file_{slot}", errors)
