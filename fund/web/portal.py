@@ -31,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..services import portal as portal_service
 from ..services.errors import Invalid, ServiceError
+from ..services.portal_requests import REASON_MAX, REASON_MIN
 from ..services.time import fund_date, utc_now
 from . import portal_messages as words
 from .portal_guard import (
@@ -53,7 +54,6 @@ from .portal_uploads import (
 
 log = logging.getLogger(__name__)
 portal_blueprint = Blueprint("portal", __name__)
-REASON_MIN_CHARS, REASON_MAX_CHARS = 10, 4000  # the portal service's limits
 
 
 def init_portal(app: Flask) -> None:
@@ -217,7 +217,7 @@ def _status_page(portal_session, status: int = 200, errors: dict | None = None, 
         notice=notice,
         accept=ACCEPT,
         max_file_mb=max_file_mb(),
-        reason_max=REASON_MAX_CHARS,
+        reason_max=REASON_MAX,
         document_codes=document_codes(),
         slots=range(1, SLOTS_AT_SUBMISSION + 1),
     )
@@ -285,7 +285,7 @@ def reconsideration():
     if sign_in_first:
         return sign_in_first
     reason = request.form.get("reason", "").strip()
-    if not REASON_MIN_CHARS <= len(reason) <= REASON_MAX_CHARS:
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
         return _status_page(portal_session, 422, errors={"reason": ["reason_length"]})
     portal_service.request_reconsideration(portal_session, reason, claimant_now())
     return redirect(url_for("portal.status", done="reconsideration"), code=303)
