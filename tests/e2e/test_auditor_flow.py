@@ -8,6 +8,7 @@ import re
 import zipfile
 from datetime import UTC, datetime, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fund.extensions import db
@@ -57,20 +58,20 @@ def test_an_auditor_finds_a_claim_and_steps_through_its_replay(live_server, new_
     page.get_by_role("link", name=reference, exact=True).click()
 
     main = page.locator("main")
-    assert "The history holds" in main.inner_text()
-    assert "Completed: Approve decision" in main.inner_text()
+    expect(main).to_contain_text("The history holds")
+    expect(main).to_contain_text("Completed: Approve decision")
     assert claim_body()["claimant"]["iin"] not in page.content()
     shot(page, "audit-claim")
 
     page.get_by_role("link", name="Replay step by step").click()
-    assert "Replay matches at every step" in main.inner_text()
-    assert "Step 1 of 4" in main.inner_text()
+    expect(main).to_contain_text("Replay matches at every step")
+    expect(main).to_contain_text("Step 1 of 4")
     assert page.locator("g[data-element-id='intake_check'][data-state='current']").count() == 1
     shot(page, "replay-step-1")
 
     for number in (2, 3, 4):
         page.get_by_role("link", name="Next step →").click()
-        assert f"Step {number} of 4" in main.inner_text()
+        expect(main).to_contain_text(f"Step {number} of 4")
         shot(page, f"replay-step-{number}")
     assert page.get_by_role("link", name="Next step →").count() == 0
     assert re.search(r"Status after\s+Approved", main.inner_text())
@@ -78,12 +79,12 @@ def test_an_auditor_finds_a_claim_and_steps_through_its_replay(live_server, new_
 
     page.get_by_role("link", name="← Previous step").click()
     page.get_by_role("link", name="← Previous step").click()
-    assert "Step 2 of 4" in main.inner_text()
-    assert "Completed: Check documents" in main.inner_text()
+    expect(main).to_contain_text("Step 2 of 4")
+    expect(main).to_contain_text("Completed: Check documents")
     shot(page, "replay-back-to-step-2")
 
     page.get_by_role("link", name="« First").click()
-    assert "Step 1 of 4" in main.inner_text()
+    expect(main).to_contain_text("Step 1 of 4")
     assert page.get_by_role("link", name="← Previous step").count() == 0
 
     # The export: a zip the auditor can check offline against its manifest.

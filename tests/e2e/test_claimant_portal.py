@@ -8,6 +8,7 @@ import io
 import re
 from datetime import UTC, datetime
 
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -69,7 +70,7 @@ def test_a_claim_sent_in_russian_is_followed_and_completed_with_a_requested_docu
     page.get_by_label("Номер телефона").fill("+7 701 234 56 78")
     page.get_by_label("Банковский счёт (IBAN)").fill("KZ86125KZT5004100101")  # one character wrong
     page.get_by_role("button", name="Продолжить").click()
-    assert "ошибка в одном из знаков" in page.locator("#error-summary").inner_text()
+    expect(page.locator("#error-summary")).to_contain_text("ошибка в одном из знаков")
     shot(page, "iban-error")
     page.get_by_label("Банковский счёт (IBAN)").fill("KZ86125KZT5004100100")
     page.get_by_role("button", name="Продолжить").click()
@@ -93,14 +94,14 @@ def test_a_claim_sent_in_russian_is_followed_and_completed_with_a_requested_docu
     phone.get_by_label("Код доступа").fill(code)
     phone.get_by_role("button", name="Показать моё заявление").click()
     main = phone.locator("main")
-    assert "нужны от вас ещё некоторые документы" in main.inner_text()
+    expect(main).to_contain_text("нужны от вас ещё некоторые документы")
     shot(phone, "status-phone")
     phone.get_by_label("Заключение судебно-медицинской экспертизы").set_input_files(
         files=[{"name": "заключение.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
     phone.get_by_role("button", name="Отправить документы").click()
-    assert "Мы получили ваши документы" in main.inner_text()
-    assert "Мы получили ваше заявление" in main.inner_text()
+    expect(main).to_contain_text("Мы получили ваши документы")
+    expect(main).to_contain_text("Мы получили ваше заявление")
     shot(phone, "documents-sent")
     assert live_server.run(_status, reference) == "submitted"
 
@@ -130,7 +131,7 @@ def test_in_kazakh_a_rejection_is_read_and_reconsideration_asked(live_server, ne
     assert page.evaluate("document.activeElement.tagName") == "BUTTON"
     page.keyboard.press("Enter")
     main = page.locator("main")
-    assert "Қор өтемақы төлемеу туралы шешім қабылдады" in main.inner_text()
+    expect(main).to_contain_text("Қор өтемақы төлемеу туралы шешім қабылдады")
     shot(page, "rejected")
 
     with page.expect_download() as download:
@@ -142,6 +143,6 @@ def test_in_kazakh_a_rejection_is_read_and_reconsideration_asked(live_server, ne
         "Мен жәбірленуші деп танылғанмын, қаулының көшірмесін жібере аламын."
     )
     page.get_by_role("button", name="Өтінішті жіберу").click()
-    assert "Сұрауыңыз жіберілді" in main.inner_text()
+    expect(main).to_contain_text("Сұрауыңыз жіберілді")
     shot(page, "reconsideration-asked")
     assert live_server.run(_status, submitted.reference) == "reconsideration"
