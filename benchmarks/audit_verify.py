@@ -125,9 +125,9 @@ def run_verify(url: str, jobs: int, claims: int) -> tuple[Figure, str]:
 
 def run_baselines(claims: list[tuple[int, str]]) -> list[Figure]:
     """Read every claim's rows as verify does; then read and check everything but replay."""
+    from fund.audit.runs import BATCH_SIZE, read_batch
+    from fund.claims.history import GENESIS_HASH, hash_of
     from fund.extensions import db
-    from fund.services.audit_run import BATCH_SIZE, read_batch
-    from fund.services.history import GENESIS_HASH, hash_of
     from workflows.serialization import state_digest
 
     ids = [claim_id for claim_id, _ in claims]
@@ -158,10 +158,10 @@ def run_baselines(claims: list[tuple[int, str]]) -> list[Figure]:
 
 def where_time_goes(claims: list[tuple[int, str]], sample: int) -> str:
     """Verify a sample in-process, timing replay and reading apart from the rest."""
-    import fund.services.audit_run as audit_run
-    import fund.services.history as history
-    from fund.services.audit import AuditReport
-    from fund.services.system import system_user
+    import fund.audit.runs as audit_run
+    import fund.claims.history as history
+    from fund.audit.seals import AuditReport
+    from fund.common.system import system_user
 
     spent = {"replay": 0.0, "reading": 0.0}
 
@@ -205,10 +205,10 @@ def main(argv: list[str] | None = None) -> None:
     jobs = [int(j) for j in args.jobs.split(",")]
     app = open_database(url, fresh=not args.existing)
     with app.app_context():
+        from fund.audit.runs import claims_to_verify
+        from fund.common.system import system_user
         from fund.extensions import db
         from fund.models import Letter, WorkflowEvent
-        from fund.services.audit_run import claims_to_verify
-        from fund.services.system import system_user
 
         if not args.existing:
             fill_claims(args.claims, echo=lambda line: print(f"  fill: {line}", flush=True))

@@ -154,7 +154,7 @@ def _weighted(scenarios: tuple[Scenario, ...]) -> list[Scenario]:
 
 def make_iin(birth: date, serial: int) -> str:
     """A valid IIN for a person born on ``birth``, from the 4-digit ``serial`` on."""
-    from fund.validation import iin_check_digit
+    from fund.common.validation import iin_check_digit
 
     century = {19: 3, 20: 5}[birth.year // 100] + serial % 2  # odd men, even women
     serial = serial % 10_000
@@ -219,10 +219,10 @@ def _body(number: int, scenario: Scenario, submitted: datetime) -> dict[str, Any
 
 def prepare_database(now: datetime) -> None:
     """Deploy bpmn/ (if it changed) and create the staff the templates need (once)."""
+    from fund.claims.process_versions import deploy_process
+    from fund.common.users import create_user
     from fund.extensions import db
     from fund.models import User
-    from fund.services.processes import deploy_process
-    from fund.services.users import create_user
 
     deploy_process("bulk", now - timedelta(days=400))
     for username, full_name, roles in STAFF:
@@ -233,9 +233,10 @@ def prepare_database(now: datetime) -> None:
 def run_templates(count: int, now: datetime, scenarios: tuple[Scenario, ...]) -> list[str]:
     """Submit ``count`` claims and take them along ``scenarios`` through the real services,
     spread over the past year; then fire whatever timers are due ``now``. Returns references."""
+    from fund.claims import messages, tasks, timers
+    from fund.claims import submission as claims
     from fund.extensions import db
     from fund.models import Claim, HumanTask, User
-    from fund.services import claims, messages, tasks, timers
 
     staff = {user.username: user for user in db.session.scalars(select(User))}
     mix = _weighted(scenarios)
@@ -321,12 +322,12 @@ def load_template(reference: str) -> Template:
 
     Raises RuntimeError when the claim does not verify: only sound histories are cloned.
     """
+    from fund.audit.seals import audit_claim
+    from fund.claims.history import claim_events, replay_command
+    from fund.claims.process_versions import process_for_version
+    from fund.common.system import system_user
     from fund.extensions import db
     from fund.models import Claim, Claimant, HumanTask, Letter, Timer, WorkflowEvent, WorkflowInstance
-    from fund.services.audit import audit_claim
-    from fund.services.history import claim_events, replay_command
-    from fund.services.processes import process_for_version
-    from fund.services.system import system_user
 
     claim = db.session.scalar(select(Claim).where(Claim.reference == reference))
     _, _, findings = audit_claim(system_user(), claim)
@@ -389,8 +390,8 @@ class _Ids:
 
 def clone_rows(template: Template, number: int, ids: _Ids) -> dict[str, list[dict[str, Any]]]:
     """The rows of a new claim made from ``template``: new reference, claimant, hashes; by table."""
-    from fund.services.history import GENESIS_HASH, event_hash
-    from fund.services.time import fund_date
+    from fund.claims.history import GENESIS_HASH, event_hash
+    from fund.common.time import fund_date
     from workflows.serialization import state_digest
 
     claim_id = ids.take("claims")
@@ -535,11 +536,11 @@ def fill_claims(
     real claims) but not cloned. ``templates`` claims go through the services, the rest are clones.
     With ``seal``, the history is sealed at the end, as the daily seal does. Commits per batch.
     """
+    from fund.audit.seals import seal_history
+    from fund.common.system import system_user
+    from fund.common.time import utc_now
     from fund.extensions import db
     from fund.models import Claim
-    from fund.services.audit import seal_history
-    from fund.services.system import system_user
-    from fund.services.time import utc_now
 
     now = now or utc_now()
     scenarios = SCENARIOS if states is None else tuple(s for s in SCENARIOS if s.expected in states)

@@ -364,9 +364,9 @@ class ServicesDriver(Driver):
         from flask_migrate import upgrade
 
         from fund import create_app
+        from fund.claims.process_versions import deploy_process
+        from fund.common.users import create_user
         from fund.extensions import db, drop_every_table
-        from fund.services.processes import deploy_process
-        from fund.services.users import create_user
 
         super().__init__()
         self.name, self.db = name, db
@@ -420,15 +420,15 @@ class ServicesDriver(Driver):
         return timed
 
     def start(self, number: int, at: datetime) -> Command:
-        from fund.services.claims import submit_claim
+        from fund.claims.submission import submit_claim
 
         body = claim_body()
         return lambda: submit_claim(body, at).reference
 
     def step(self, claim: str, action: Action, at: datetime) -> Command:
+        from fund.claims.messages import deliver_message
+        from fund.claims.tasks import complete_task
         from fund.models import Claim, HumanTask
-        from fund.services.messages import deliver_message
-        from fund.services.tasks import complete_task
 
         user = self.users[action.actor]
         if action.kind == "deliver":

@@ -194,7 +194,7 @@ COMPONENTS = (
 
 # Stages of a services step worth naming, as (file name ending, function, label); their times nest.
 CHECKPOINTS = (
-    ("fund/services/instances.py", "apply_command", "apply_command (engine, history, projections)"),
+    ("fund/claims/instances.py", "apply_command", "apply_command (engine, history, projections)"),
     ("workflows/engine.py", "complete_task", "  engine.complete_task"),
     ("workflows/engine.py", "deliver_message", "  engine.deliver_message"),
     ("workflows/engine.py", "_restored", "    restore (JSON parse, SpiffWorkflow from_dict)"),
@@ -202,8 +202,8 @@ CHECKPOINTS = (
     ("SpiffWorkflow/bpmn/workflow.py", "do_engine_steps", "    SpiffWorkflow runs the process"),
     ("workflows/engine.py", "_outcome", "    outcome (snapshot, digest, ready tasks, data)"),
     ("workflows/serialization.py", "dump_snapshot", "      dump_snapshot (to_dict, JSON)"),
-    ("fund/services/instances.py", "mci_rates", "  SELECT mci_rates"),
-    ("fund/services/instances.py", "_project", "  projections (and autoflush of event, snapshot)"),
+    ("fund/claims/instances.py", "mci_rates", "  SELECT mci_rates"),
+    ("fund/claims/instances.py", "_project", "  projections (and autoflush of event, snapshot)"),
     ("fund/letters/service.py", "issue_due_letters", "  letters made due, issued"),
     ("fund/letters/pdf.py", "render_letter", "    render_letter (reportlab PDF)"),
     ("sqlalchemy/orm/session.py", "commit", "commit (last flush, COMMIT)"),

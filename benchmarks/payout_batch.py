@@ -73,11 +73,11 @@ def main(argv: list[str] | None = None) -> None:
 
     from sqlalchemy import select, update
 
+    from fund.common.users import create_user
     from fund.extensions import db
     from fund.models import Claim, Claimant, Payment, PayoutBatch, User, WorkflowInstance
-    from fund.services.payment_register import REGISTER_COLUMNS, export_pain001, export_register_csv
-    from fund.services.payout_batches import BatchFilters, approve_payout_batch, build_payout_batch
-    from fund.services.users import create_user
+    from fund.payouts.batches import BatchFilters, approve_payout_batch, build_payout_batch
+    from fund.payouts.register import REGISTER_COLUMNS, export_pain001, export_register_csv
 
     with app.app_context():
         made = fill_claims(args.claims, states=("approved",), templates=args.templates, seal=False)

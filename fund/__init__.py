@@ -68,9 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api_blueprint)
     init_web(app)
-    from .letters.views import verify_blueprint
-
-    app.register_blueprint(verify_blueprint)
+    _register_parts(app)
     csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, never with cookies
     app.add_url_rule("/", "home", _home)
 
@@ -78,6 +76,35 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _register_parts(app: Flask) -> None:
+    """Each part of the fund's work: its blueprint, and the panels it adds to other parts' pages."""
+    from .admin.outbox_views import outbox_blueprint
+    from .admin.views import admin_blueprint
+    from .audit.views import audit_blueprint
+    from .letters.views import verify_blueprint
+    from .officers.views import officer_blueprint
+    from .payouts.views import payouts_blueprint
+    from .portal.views import init_portal
+    from .recourse.views import claim_recourse_panel, dashboard_ledger_panel, recourse_blueprint
+    from .reports.views import dashboard_blueprint
+    from .web.panels import CLAIM_PAGE, DASHBOARD, add_panel
+
+    init_portal(app)  # the claimants' pages, their languages and rate limits
+    for blueprint in (
+        officer_blueprint,
+        dashboard_blueprint,
+        admin_blueprint,
+        audit_blueprint,
+        outbox_blueprint,
+        recourse_blueprint,
+        payouts_blueprint,
+        verify_blueprint,
+    ):
+        app.register_blueprint(blueprint)
+    add_panel(app, CLAIM_PAGE, claim_recourse_panel)
+    add_panel(app, DASHBOARD, dashboard_ledger_panel)
 
 
 def _home():

@@ -6,11 +6,11 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from .services.errors import ServiceError
-from .services.time import utc_now
+from fund.common.errors import ServiceError
+from fund.common.time import utc_now
 
 
 def _fail(error: ServiceError) -> None:
@@ -25,7 +25,7 @@ def _fail(error: ServiceError) -> None:
 @with_appcontext
 def init_command() -> None:
     """Create or upgrade the database and deploy the processes under bpmn/."""
-    from .services.processes import deploy_process
+    from fund.claims.process_versions import deploy_process
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     try:
@@ -41,7 +41,7 @@ def init_command() -> None:
 @with_appcontext
 def deploy_command() -> None:
     """Deploy bpmn/ as a new process version when its files changed; prints the version."""
-    from .services.processes import deploy_process
+    from fund.claims.process_versions import deploy_process
 
     try:
         version, new = deploy_process("cli", utc_now())
@@ -69,7 +69,7 @@ def user_group() -> None:
 @with_appcontext
 def user_create_command(username: str, roles: tuple[str, ...], full_name: str, password_stdin: bool) -> None:
     """Create a staff user (the password is prompted for, or read from stdin)."""
-    from .services.users import create_user
+    from fund.common.users import create_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -101,9 +101,9 @@ def claims_group() -> None:
 @with_appcontext
 def claims_show_command(reference: str) -> None:
     """Show a claim's status, amounts, open tasks and history."""
-    from .services.claims import claim_summary
-    from .services.history import claim_events
-    from .services.system import system_user
+    from fund.claims.history import claim_events
+    from fund.claims.submission import claim_summary
+    from fund.common.system import system_user
 
     try:
         summary = claim_summary(system_user(), reference)
@@ -125,7 +125,7 @@ def claims_show_command(reference: str) -> None:
     for task in summary["open_tasks"]:
         click.echo(f"    {task['id']}  {task['name']:<24} role {task['role']}")
     click.echo("             history:")
-    from .services.claims import get_claim
+    from fund.claims.submission import get_claim
 
     for event in claim_events(get_claim(system_user(), reference)):
         click.echo(
@@ -144,8 +144,8 @@ def tasks_group() -> None:
 @with_appcontext
 def tasks_list_command(role: str | None) -> None:
     """List ready tasks by role."""
-    from .services.system import system_user
-    from .services.tasks import open_tasks
+    from fund.claims.tasks import open_tasks
+    from fund.common.system import system_user
 
     rows = open_tasks(system_user(), role, limit=10_000)
     for task in rows:
@@ -160,48 +160,23 @@ def tasks_list_command(role: str | None) -> None:
 @with_appcontext
 def worker_command(once: bool, interval: float) -> None:
     """Fire due timers and seal the history daily; several workers may share one PostgreSQL database."""
-    import logging
-
-    from .extensions import db
-    from .services.audit import SEAL_LAG, seal_history
-    from .services.system import system_user
-    from .services.timers import fire_due_timers
+    from fund.worker import run_round
 
     stopping = _stop_on_sigterm(install=not once)
     timers_failed = False
     while True:
-        timers = fire_due_timers(utc_now, should_stop=stopping.is_set)
-        handled = timers.fired
-        if handled or once:
-            click.echo(f"fired timers of {len(handled)} claim(s)")
-        if timers.failed:  # each is logged with its traceback; they keep their timers
+        done = run_round(utc_now, should_stop=stopping.is_set)
+        if done.timers_fired or once:
+            click.echo(f"fired timers of {len(done.timers_fired)} claim(s)")
+        if done.timers_failed:  # each is logged with its traceback; they keep their timers
             timers_failed = True
-            click.echo(f"timers failed, left for the next round: {', '.join(timers.failed)}", err=True)
-        try:  # recourse (Art. 11): cases due since a payment was confirmed after its conviction
-            from .services.recourse import open_due_recourse_cases
-
-            opened = open_due_recourse_cases(utc_now())
-            if opened:
-                click.echo(f"opened or extended recourse cases of {len(opened)} claim(s)")
-        except Exception:  # logged; the next round tries again (opening is idempotent)
-            db.session.rollback()
-            logging.getLogger(__name__).exception("opening recourse cases failed")
-        try:  # the notification outbox: e-mails to claimants (nothing is sent without FUND_SMTP_HOST)
-            from .services.notifications import send_due_notifications
-
-            sent = send_due_notifications(utc_now())
-            if sent or once:
-                click.echo(f"sent {sent} notification(s)")
-        except Exception:  # logged; unsent messages stay in the outbox for the next round
-            db.session.rollback()
-            logging.getLogger(__name__).exception("sending notifications failed")
-        try:
-            # As of a minute ago: commands still in flight (other workers', officers') are not cut.
-            if seal_history(utc_now() - SEAL_LAG, system_user(), if_due=True) is not None:
-                click.echo("sealed the history (daily seal)")
-        except Exception:  # another worker sealed at the same moment: its seal stands
-            db.session.rollback()
-            logging.getLogger(__name__).warning("daily seal skipped", exc_info=True)
+            click.echo(f"timers failed, left for the next round: {', '.join(done.timers_failed)}", err=True)
+        if done.recourse_opened:
+            click.echo(f"opened or extended recourse cases of {len(done.recourse_opened)} claim(s)")
+        if done.notifications_sent or (once and done.notifications_sent is not None):
+            click.echo(f"sent {done.notifications_sent} notification(s)")
+        if done.sealed:
+            click.echo("sealed the history (daily seal)")
         if once or stopping.is_set():
             if stopping.is_set():
                 click.echo("worker stopped (SIGTERM)")
@@ -250,9 +225,9 @@ def audit_verify_command(
     from datetime import UTC
     from pathlib import Path
 
-    from .services.audit import AuditReport, verify_seals
-    from .services.audit_run import claims_to_verify, verify_claims
-    from .services.system import system_user
+    from fund.audit.runs import claims_to_verify, verify_claims
+    from fund.audit.seals import AuditReport, verify_seals
+    from fund.common.system import system_user
 
     if all_claims and references:
         raise click.UsageError("give --all or claim references, not both")
@@ -286,8 +261,8 @@ def audit_verify_command(
 @with_appcontext
 def audit_seal_command(if_due: bool) -> None:
     """Seal the head of every claim's history into the global chain, as of a minute ago (SEAL_LAG)."""
-    from .services.audit import SEAL_LAG, seal_history
-    from .services.system import system_user
+    from fund.audit.seals import SEAL_LAG, seal_history
+    from fund.common.system import system_user
 
     try:
         seal = seal_history(utc_now() - SEAL_LAG, system_user(), if_due=if_due)
@@ -311,8 +286,8 @@ def audit_export_command(reference: str, output: str) -> None:
     import getpass
     from pathlib import Path
 
-    from .services.audit import export_claim
-    from .services.system import system_user
+    from fund.audit.seals import export_claim
+    from fund.common.system import system_user
 
     try:
         os_user = getpass.getuser()
@@ -332,7 +307,7 @@ def audit_check_export_command(path: str) -> None:
     """Check an exported zip without the database: manifests, event chain, process files, letters."""
     from pathlib import Path
 
-    from .services.audit import check_export
+    from fund.audit.seals import check_export
 
     problems = check_export(Path(path).read_bytes())
     for problem in problems:
@@ -355,14 +330,3 @@ def register_commands(app) -> None:
         audit_group,
     ):
         app.cli.add_command(command)
-
-
-def _create_app():
-    from . import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
-def main() -> None:
-    """The Victims Compensation Fund's claims system."""

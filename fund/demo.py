@@ -13,12 +13,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from fund.claims import messages, tasks, timers
+from fund.claims import submission as claims
+from fund.common import users
+from fund.common.time import utc_now
+from fund.common.validation import iin_check_digit
+
 from .demo_payouts import Payout, Recourse, pay_batch, record_recourse
 from .extensions import db
 from .models import Claimant, HumanTask, User
-from .services import claims, messages, tasks, timers, users
-from .services.time import utc_now
-from .validation import iin_check_digit
 
 DEMO_EMAIL_DOMAIN = "demo.fund.invalid"
 DEMO_USERS = [

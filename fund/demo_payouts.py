@@ -17,25 +17,26 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Claim, OffenderDebt, RecourseCase, User
-from .services.payment_register import export_register_csv
-from .services.payment_results import STATUS_FILE_COLUMNS, import_payment_results
-from .services.payout_batches import (
+from fund.common.time import fund_date, utc_now
+from fund.payouts.batches import (
     BatchFilters,
     approve_payout_batch,
     batch_payments,
     build_payout_batch,
     cancel_payout_batch,
 )
-from .services.recourse import (
+from fund.payouts.register import export_register_csv
+from fund.payouts.results import STATUS_FILE_COLUMNS, import_payment_results
+from fund.recourse.cases import (
     ConvictionInput,
     OffenderInput,
     RecoveryInput,
     record_conviction,
     record_recovered_payment,
 )
-from .services.time import fund_date, utc_now
+
+from .extensions import db
+from .models import Claim, OffenderDebt, RecourseCase, User
 
 BUILDER, SECOND_OFFICER = "finance", "finance2"
 

@@ -20,9 +20,9 @@ from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select
 
 from fund import create_app
+from fund.claims.process_versions import deploy_process
+from fund.common.users import create_user, issue_token
 from fund.extensions import db, drop_every_table
-from fund.services.processes import deploy_process
-from fund.services.users import create_user, issue_token
 
 PASSWORD = "correct horse battery staple"
 KEEP_TABLES = {"alembic_version", "mci_rates"}  # mci_rates is seeded by the migration

@@ -88,7 +88,7 @@ def freeze_clock(monkeypatch) -> Clock:
     """Monday 2 March 2026, 09:00 UTC (14:00 in Almaty) for the API and the pages alike."""
     clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     monkeypatch.setattr("fund.api.routes.utc_now", clock)
-    monkeypatch.setattr("fund.web.officer.utc_now", clock)
+    monkeypatch.setattr("fund.officers.views.utc_now", clock)
     return clock
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from fund.extensions import db
 from fund.models import Claim, Payment, PayoutBatch
-from fund.services.payout_batches import BatchFilters, approve_payout_batch, build_payout_batch
+from fund.payouts.batches import BatchFilters, approve_payout_batch, build_payout_batch
 from tests.conftest import make_iin
 
 STATUS_HEADER = "end_to_end_id,status,amount_kzt,paid_on,reason\r\n"

@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from fund.common.users import issue_token
 from fund.extensions import db
 from fund.models import ApiToken, User
-from fund.services.users import issue_token
 from tests.conftest import (
     APPROVE,
     DOCUMENTS_COMPLETE,

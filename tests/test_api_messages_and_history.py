@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from fund.claims.history import GENESIS_HASH, event_hash, verify_claim
+from fund.claims.messages import MESSAGE_ROLES
+from fund.claims.timers import run_due_timers
 from fund.extensions import db
 from fund.models import Claim, Letter, WorkflowEvent
-from fund.services.history import GENESIS_HASH, event_hash, verify_claim
-from fund.services.messages import MESSAGE_ROLES
-from fund.services.timers import run_due_timers
 from tests.conftest import DOCUMENTS_MISSING, error_of, stored_claim
 
 SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -146,7 +146,7 @@ def test_verify_with_worker_processes_gives_the_same_report_as_one_process(
         update(events).where(events.c.claim_id == claim.id, events.c.sequence == 1).values(actor="mallory")
     )
     db.session.commit()
-    monkeypatch.setattr("fund.services.audit_run.BATCH_SIZE", 1)  # three batches for two workers
+    monkeypatch.setattr("fund.audit.runs.BATCH_SIZE", 1)  # three batches for two workers
     runner = app.test_cli_runner()
 
     reports = {}

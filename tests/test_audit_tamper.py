@@ -13,6 +13,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import delete, select, update
 
+from fund.audit.runs import claims_to_verify, verify_claims
+from fund.audit.seals import AuditReport, export_claim, seal_history, verify_seals
+from fund.claims.history import event_hash
+from fund.common.errors import Forbidden
+from fund.common.system import system_user
 from fund.extensions import db
 from fund.models import (
     Claim,
@@ -22,16 +27,6 @@ from fund.models import (
     WorkflowEvent,
     WorkflowInstance,
 )
-from fund.services.audit import (
-    AuditReport,
-    export_claim,
-    seal_history,
-    verify_seals,
-)
-from fund.services.audit_run import claims_to_verify, verify_claims
-from fund.services.errors import Forbidden
-from fund.services.history import event_hash
-from fund.services.system import system_user
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from fund import PROJECT_ROOT
+from fund.claims.history import verify_claim
 from fund.extensions import db
 from fund.models import Claim, ProcessVersion, Timer, User, WorkflowInstance
-from fund.services.history import verify_claim
 
 ALL_STATUSES = {
     "submitted",

@@ -24,14 +24,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-import fund.services.instances
-import fund.services.tasks
-import fund.services.timers
+import fund.claims.instances
+import fund.claims.tasks
+import fund.claims.timers
+from fund.claims.history import verify_claim
+from fund.claims.instances import lock_instance
+from fund.claims.timers import run_due_timers
 from fund.extensions import db
 from fund.models import Claim, Letter, WorkflowEvent
-from fund.services.history import verify_claim
-from fund.services.instances import lock_instance
-from fund.services.timers import run_due_timers
 from tests.conftest import DOCUMENTS_COMPLETE, DOCUMENTS_MISSING, error_of, requires_postgres, stored_claim
 
 
@@ -107,7 +107,7 @@ def test_officers_completing_the_same_task_at_once_exactly_one_succeeds(
     headers = [staff.headers(f"intake{n}", "intake") for n in range(officer_count)]
     # Half of them find the documents complete, half ask for more: the claim follows the winner.
     forms = [DOCUMENTS_COMPLETE if n % 2 == 0 else DOCUMENTS_MISSING for n in range(officer_count)]
-    arrive_together(monkeypatch, officer_count, fund.services.tasks)
+    arrive_together(monkeypatch, officer_count, fund.claims.tasks)
 
     def officer(n: int) -> Callable[[], Any]:
         def complete() -> tuple[int, Any]:
@@ -151,7 +151,7 @@ def test_two_workers_fire_each_claims_timers_exactly_once(app, submit, officers,
     # take one claim each by a different timer.
     references = _claims_waiting_for_documents(submit, officers, 4)
     later = clock.now + timedelta(days=31)
-    arrive_together(monkeypatch, 2, fund.services.timers)
+    arrive_together(monkeypatch, 2, fund.claims.timers)
 
     first, second = run_together(app, lambda: run_due_timers(later), lambda: run_due_timers(later))
 
@@ -170,7 +170,7 @@ def test_an_officer_and_the_worker_on_the_same_claim_at_once_neither_deadlocks_n
     """The documents arrive just as the worker fires the 20-day reminder of the same claim."""
     (reference,) = _claims_waiting_for_documents(submit, officers, 1)
     clock.advance(days=21)
-    arrive_together(monkeypatch, 2, fund.services.timers, fund.services.instances)
+    arrive_together(monkeypatch, 2, fund.claims.timers, fund.claims.instances)
     documents = {"documents": ["forensic_medical_report"]}
     ivan = officers.headers("ivan")
 

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from fund.common.time import fund_date
 from fund.extensions import db
 from fund.models import Claim, Payment, PayoutBatch, RecourseCase, User
-from fund.services.ledger import fund_ledger
-from fund.services.payout_batches import BatchFilters, batch_payments, build_payout_batch
-from fund.services.time import fund_date
+from fund.payouts.batches import BatchFilters, batch_payments, build_payout_batch
+from fund.recourse.ledger import fund_ledger
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime
 import lxml.etree
 import pytest
 
-from fund.services import recourse
-from fund.services.ledger import LEDGER_COLUMNS, fund_ledger, ledger_csv
+from fund.recourse import cases as recourse
+from fund.recourse.ledger import LEDGER_COLUMNS, fund_ledger, ledger_csv
 from tests.officer_helpers import browser, html
 from tests.test_recourse import approved_claim, case_of, conviction, pay_approved_claims, recovery
 
@@ -83,7 +83,7 @@ def test_the_ledger_csv_has_its_columns_and_totals(books, staff):
 
 
 def test_the_ledger_page_and_its_csv_download(app, books, staff, monkeypatch):
-    monkeypatch.setattr("fund.web.recourse.utc_now", lambda: NOW)
+    monkeypatch.setattr("fund.recourse.views.utc_now", lambda: NOW)
     client = browser(app, staff, "aida", "auditor")
 
     page = html(client.get("/ledger"))
@@ -107,7 +107,7 @@ def test_intake_and_reviewers_do_not_read_the_ledger(app, books, staff):
 
 
 def test_the_dashboard_charts_paid_by_month_with_a_table(app, books, staff, monkeypatch):
-    monkeypatch.setattr("fund.web.dashboard.utc_now", lambda: NOW)
+    monkeypatch.setattr("fund.reports.views.utc_now", lambda: NOW)
     answer = browser(app, staff, "head", "approver").get("/dashboard")
 
     assert answer.status_code == 200

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFont
 from sqlalchemy import select
 
+from fund.common.errors import Conflict
 from fund.extensions import db
 from fund.letters import texts
 from fund.letters.pdf import font_path
@@ -32,7 +33,6 @@ from fund.letters.service import (
     verify_letter,
 )
 from fund.models import Claim, Letter
-from fund.services.errors import Conflict
 from tests.conftest import DOCUMENTS_MISSING
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the `clock` fixture's instant: 14:00 in Almaty

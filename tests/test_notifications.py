@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from fund.audit.replay import replay_claim
+from fund.claims.history import verify_claim
 from fund.extensions import db
 from fund.models import Claim, Notification, WorkflowEvent
+from fund.notifications.queue import ON_ENTERING_STATUS
 from fund.notifications.render import PORTAL_STATUS_PATH
-from fund.services.history import verify_claim
-from fund.services.notifications import ON_ENTERING_STATUS
-from fund.services.replay import replay_claim
 from tests.conftest import DOCUMENTS_MISSING, claim_body, stored_claim
 from tests.test_replay import PATHS, RECONSIDERATION_APPROVE, REJECT, REJECT_REVIEW, Driver
 
@@ -127,7 +127,7 @@ def test_when_the_message_cannot_be_queued_the_status_change_is_not_kept_either(
     def broken(*args, **kwargs):
         raise RuntimeError("the e-mail catalog is missing")
 
-    monkeypatch.setattr("fund.services.notifications.render_message", broken)
+    monkeypatch.setattr("fund.notifications.queue.render_message", broken)
     task_id = officers.task(reference, "intake_check", "ivan")["id"]
     answer = officers.complete(task_id, DOCUMENTS_MISSING, "ivan")
 

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from fund.common.errors import Forbidden
 from fund.extensions import db
 from fund.models import Notification
-from fund.services.errors import Forbidden
-from fund.services.notifications import send_due_notifications
-from fund.services.notifications_outbox import INTERRUPTED_AFTER, outbox, retry_notification
+from fund.notifications.outbox import INTERRUPTED_AFTER, outbox, retry_notification
+from fund.notifications.queue import send_due_notifications
 from tests import test_notifications_sending as smtp
 from tests.officer_helpers import browser, form_on, html, main_text, post_with_token, send
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from fund.extensions import db
 from fund.models import Claim, Notification
-from fund.services.notifications import MAX_ATTEMPTS, RETRY_DELAYS, send_due_notifications
+from fund.notifications.queue import MAX_ATTEMPTS, RETRY_DELAYS, send_due_notifications
 from tests.conftest import claim_body
 
 MAIL_FROM = "noreply@vcf.example.kz"

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from fund.common.errors import Conflict, Forbidden, Invalid
 from fund.extensions import db
 from fund.models import AccessLogEntry, Claim, Payment, PayoutBatch
-from fund.services.errors import Conflict, Forbidden, Invalid
-from fund.services.payout_batches import (
+from fund.payouts.batches import (
     BatchFilters,
     approve_payout_batch,
     build_payout_batch,

@@ -15,14 +15,14 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-import fund.services.payment_results
-import fund.services.payout_batches
+import fund.payouts.batches
+import fund.payouts.results
+from fund.common.errors import Conflict
 from fund.extensions import db
 from fund.models import Payment, User
-from fund.services.errors import Conflict
-from fund.services.payment_register import export_register_csv
-from fund.services.payment_results import import_payment_results
-from fund.services.payout_batches import BatchFilters, build_payout_batch
+from fund.payouts.batches import BatchFilters, build_payout_batch
+from fund.payouts.register import export_register_csv
+from fund.payouts.results import import_payment_results
 from tests.payout_helpers import approved_claims, built_and_approved, finance_officer, paid_rows, status_file
 from tests.test_concurrency import arrive_together, run_together
 from tests.test_payouts_results import messages_of
@@ -39,14 +39,14 @@ def test_officers_building_batches_at_once_never_put_one_claim_in_two_batches(
     references = approved_claims(submit, officers, 6)
     names = [finance_officer(staff, f"finance{n}").username for n in range(officer_count)]
     barrier = threading.Barrier(officer_count, timeout=10)
-    take_locks = fund.services.payout_batches._take_write_lock
+    take_locks = fund.payouts.batches._take_write_lock
 
     def take_locks_together():
         # Just before the build takes its locks (SQLite's write lock, PostgreSQL's claim rows).
         barrier.wait()
         return take_locks()
 
-    monkeypatch.setattr(fund.services.payout_batches, "_take_write_lock", take_locks_together)
+    monkeypatch.setattr(fund.payouts.batches, "_take_write_lock", take_locks_together)
 
     def officer(username: str):
         def build():
@@ -80,7 +80,7 @@ def test_two_imports_of_the_same_file_at_once_deliver_each_message_once(
     batch = built_and_approved(staff, clock.now)
     export_register_csv(finance_officer(staff, "farida"), batch.id, clock.now)
     content = status_file(*paid_rows(batch.id))
-    arrive_together(monkeypatch, 2, fund.services.payment_results)
+    arrive_together(monkeypatch, 2, fund.payouts.results)
 
     def importer(username: str):
         return lambda: import_payment_results(user_named(username), content, clock.now)

@@ -14,17 +14,17 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from fund.common.errors import Conflict, Forbidden
 from fund.extensions import db
 from fund.models import AccessLogEntry, Claimant, PayoutBatch
-from fund.services.errors import Conflict, Forbidden
-from fund.services.payment_register import (
+from fund.payouts.batches import BatchFilters, build_payout_batch, cancel_payout_batch
+from fund.payouts.register import (
     PAIN001_NAMESPACE,
     REGISTER_COLUMNS,
     export_pain001,
     export_register_csv,
     tenge_decimal,
 )
-from fund.services.payout_batches import BatchFilters, build_payout_batch, cancel_payout_batch
 from tests.payout_helpers import approved_claims, built_and_approved, finance_officer, payments_of
 
 NS = {"p": PAIN001_NAMESPACE}

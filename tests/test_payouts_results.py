@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from fund.common.errors import Conflict, Forbidden, Invalid
 from fund.extensions import db
 from fund.models import PayoutBatch, WorkflowEvent
-from fund.services.errors import Conflict, Forbidden, Invalid
-from fund.services.payment_register import export_register_csv
-from fund.services.payment_results import import_payment_results
-from fund.services.payout_batches import BatchFilters, build_payout_batch
+from fund.payouts.batches import BatchFilters, build_payout_batch
+from fund.payouts.register import export_register_csv
+from fund.payouts.results import import_payment_results
 from tests.conftest import stored_claim
 from tests.payout_helpers import (
     approved_claims,

@@ -9,7 +9,7 @@ import io
 
 from fund.extensions import db
 from fund.models import PayoutBatch
-from fund.services.payment_register import REGISTER_COLUMNS
+from fund.payouts.register import REGISTER_COLUMNS
 from tests.officer_helpers import browser, form_on, html, main_text, send
 from tests.payout_helpers import approved_claims, claim_of, paid_rows, status_file
 

@@ -51,9 +51,8 @@ def test_the_compiled_catalogs_match_their_sources(language):
 
 def test_every_string_marked_in_templates_and_code_is_in_the_catalog():
     method_map = [
-        ("fund/web/portal.py", "python"),
-        ("fund/web/portal_*.py", "python"),
-        ("fund/templates/portal/**.html", "jinja2"),
+        ("fund/portal/**.py", "python"),
+        ("fund/portal/templates/portal/**.html", "jinja2"),
     ]
     keywords = {"_": None, "gettext": None, "lazy_gettext": None}
     marked = {
@@ -108,8 +107,8 @@ def test_the_portal_offers_exactly_the_fund_s_document_kinds_each_with_words(app
     import json
     from pathlib import Path
 
-    from fund.web.portal_messages import DOCUMENT_NAMES
-    from fund.web.portal_uploads import document_codes
+    from fund.portal.uploads import document_codes
+    from fund.portal.words import DOCUMENT_NAMES
 
     codes = json.loads(Path("bpmn/forms/codes.json").read_text())["$defs"]["document_code"]["enum"]
     assert sorted(document_codes()) == sorted(codes)

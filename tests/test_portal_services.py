@@ -17,14 +17,16 @@ import pypdf
 import pytest
 from sqlalchemy import func, select
 
-import fund.services.claims
-import fund.services.portal_sign_in
+import fund.claims.submission
+import fund.portal.sign_in
+from fund.claims.messages import deliver_message
+from fund.claims.submission import ACCESS_CODE_HASH_METHOD, submit_claim
+from fund.claims.tasks import complete_task
+from fund.common.errors import NotFound, ServiceError, Unauthenticated
+from fund.common.users import create_user
 from fund.extensions import db
 from fund.models import AccessLogEntry, Claim, Document, HumanTask, Letter, PortalSignInFailure, User
-from fund.services.claims import ACCESS_CODE_HASH_METHOD, submit_claim
-from fund.services.errors import NotFound, ServiceError, Unauthenticated
-from fund.services.messages import deliver_message
-from fund.services.portal import (
+from fund.portal import (
     NEXT_STEPS,
     PortalLocked,
     PortalSession,
@@ -34,8 +36,6 @@ from fund.services.portal import (
     session_for_new_claim,
     sign_in_claimant,
 )
-from fund.services.tasks import complete_task
-from fund.services.users import create_user
 from tests.conftest import DOCUMENTS_COMPLETE, DOCUMENTS_MISSING, PASSWORD, claim_body, requires_postgres
 from tests.officer_helpers import open_task_id
 
@@ -140,13 +140,13 @@ def test_an_unknown_reference_still_costs_an_access_code_hash_check(app, monkeyp
     same strength whether the claim exists or not."""
     filed = file_claim()
     checked: list[str] = []
-    real_check = fund.services.claims.check_password_hash
+    real_check = fund.claims.submission.check_password_hash
 
     def recording_check(stored: str, code: str) -> bool:
         checked.append(stored.split("$")[0])
         return real_check(stored, code)
 
-    monkeypatch.setattr(fund.services.claims, "check_password_hash", recording_check)
+    monkeypatch.setattr(fund.claims.submission, "check_password_hash", recording_check)
 
     refusal("VCF-2026-999999", "AAAA-BBBB-CCCC")
     refusal(filed.reference, "AAAA-BBBB-CCCC")
@@ -237,13 +237,13 @@ def test_concurrent_wrong_codes_are_all_counted(app, database_url, monkeypatch):
     requires_postgres(database_url)
     filed = file_claim()
     barrier = threading.Barrier(10, timeout=10)
-    take_row = fund.services.portal_sign_in._locked_failure_row
+    take_row = fund.portal.sign_in._locked_failure_row
 
     def row_after_the_others_arrive(key):
         barrier.wait()
         return take_row(key)
 
-    monkeypatch.setattr(fund.services.portal_sign_in, "_locked_failure_row", row_after_the_others_arrive)
+    monkeypatch.setattr(fund.portal.sign_in, "_locked_failure_row", row_after_the_others_arrive)
     answers: list[type] = []
 
     def attempt() -> None:

@@ -14,10 +14,10 @@ from PIL import Image
 from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
+from fund.common.errors import Conflict, Invalid
 from fund.extensions import db
 from fund.models import Document, HumanTask, WorkflowEvent
-from fund.services.errors import Conflict, Invalid
-from fund.services.portal import (
+from fund.portal import (
     CLAIMANT_UPLOADER,
     UPLOAD_PROBLEMS,
     UploadedFile,

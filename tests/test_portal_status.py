@@ -10,9 +10,9 @@ from lxml import html as lxml_html
 
 from fund.extensions import db
 from fund.models import Claim, Document, Letter
-from fund.services.portal import NEXT_STEPS
-from fund.web.portal_guard import limiter
-from fund.web.portal_messages import NEXT_STEP_SENTENCES, STATUS_SENTENCES
+from fund.portal import NEXT_STEPS
+from fund.portal.guard import limiter
+from fund.portal.words import NEXT_STEP_SENTENCES, STATUS_SENTENCES
 from tests.conftest import DOCUMENTS_MISSING
 from tests.web_helpers import CSRF_FIELD
 
@@ -127,7 +127,7 @@ def test_the_session_expires_after_thirty_quiet_minutes(client, submit, monkeypa
     claim = submit()
     portal_sign_in(client, claim["reference"], claim["access_code"])
     later = datetime.now(UTC) + timedelta(minutes=31)
-    monkeypatch.setattr("fund.web.portal.utc_now", lambda: later)
+    monkeypatch.setattr("fund.portal.pages.utc_now", lambda: later)
     assert client.get("/portal/status").status_code == 303
 
 

@@ -91,8 +91,8 @@ def apply(
 @pytest.fixture
 def portal_clock(monkeypatch):
     """The portal's clock, frozen at Monday 2 March 2026, 14:00 in Almaty."""
-    monkeypatch.setattr("fund.web.portal.utc_now", lambda: NOW)
-    monkeypatch.setattr("fund.web.portal_submission.utc_now", lambda: NOW)
+    monkeypatch.setattr("fund.portal.pages.utc_now", lambda: NOW)
+    monkeypatch.setattr("fund.portal.apply_views.utc_now", lambda: NOW)
     return NOW
 
 

@@ -4,7 +4,7 @@ recovered payments are recorded against one offender, never beyond what may be r
 
 Claims are paid the way the payouts module pays them: built into a batch by one finance officer,
 approved by another, exported, and confirmed by the Treasury's status file
-(tests/payout_helpers.py and fund/services/payment_results.py).
+(tests/payout_helpers.py and fund/payouts/results.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from fund.claims.history import verify_claim
+from fund.common.errors import Forbidden, Invalid
 from fund.extensions import db
 from fund.models import (
     Claim,
@@ -22,12 +24,10 @@ from fund.models import (
     RecoveredPayment,
     WorkflowEvent,
 )
-from fund.services import recourse
-from fund.services.errors import Forbidden, Invalid
-from fund.services.history import verify_claim
-from fund.services.payment_register import export_register_csv
-from fund.services.payment_results import import_payment_results
-from fund.services.recourse_rules import case_outstanding, debt_recoverable, owed_by_each_offender
+from fund.payouts.register import export_register_csv
+from fund.payouts.results import import_payment_results
+from fund.recourse import cases as recourse
+from fund.recourse.rules import case_outstanding, debt_recoverable, owed_by_each_offender
 from tests.conftest import make_iin
 from tests.payout_helpers import built_and_approved, finance_officer, paid_rows, status_file
 

@@ -12,8 +12,8 @@ import pytest
 
 from fund.extensions import db
 from fund.models import AccessLogEntry, ConvictedOffender, RecoveredPayment
-from fund.services import recourse
-from fund.services.recourse_views import OUTSTANDING_COLUMNS
+from fund.recourse import cases as recourse
+from fund.recourse.pages import OUTSTANDING_COLUMNS
 from tests import test_recourse
 from tests.officer_helpers import browser, form_on, html, main_text, send
 from tests.test_recourse import (
@@ -32,7 +32,7 @@ farida, paid_case = test_recourse.farida, test_recourse.paid_case  # the scene's
 
 @pytest.fixture
 def at_now(monkeypatch):
-    for module in ("fund.web.recourse", "fund.web.officer", "fund.web.audit"):
+    for module in ("fund.recourse.views", "fund.officers.views", "fund.audit.views"):
         monkeypatch.setattr(f"{module}.utc_now", lambda: NOW)
 
 

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from fund.audit.replay import replay_claim, step_diagram
+from fund.claims.timers import run_due_timers
+from fund.common.errors import Forbidden
 from fund.extensions import db
 from fund.models import AccessLogEntry, Claim, ProcessFile, WorkflowEvent
-from fund.services.errors import Forbidden
-from fund.services.replay import replay_claim, step_diagram
-from fund.services.timers import run_due_timers
 from tests.conftest import (
     DOCUMENTS_COMPLETE,
     DOCUMENTS_MISSING,

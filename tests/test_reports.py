@@ -23,15 +23,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-import fund.api  # noqa: F401  (first, as the app does: fund.services.claims alone is a circular import)
+import fund.api  # noqa: F401  (first, as the app does: fund.claims.submission alone is a circular import)
+from fund.claims.messages import deliver_message
+from fund.claims.submission import submit_claim
+from fund.claims.tasks import complete_task
+from fund.common.errors import Forbidden
+from fund.common.users import create_user
 from fund.extensions import db
 from fund.models import Claim, HumanTask, User
-from fund.services import reports
-from fund.services.claims import submit_claim
-from fund.services.errors import Forbidden
-from fund.services.messages import deliver_message
-from fund.services.tasks import complete_task
-from fund.services.users import create_user
+from fund.reports import dashboard as reports
 from tests.conftest import APPROVE, DOCUMENTS_COMPLETE, PASSWORD, TORTURE_REVIEW_APPROVE, claim_body
 
 NOW = datetime(2026, 3, 18, 10, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
-from fund.schemas import ClaimSubmissionSchema, validation_errors_to_fields
-from fund.validation import iin_check_digit
+from fund.claims.submission_schema import ClaimSubmissionSchema, validation_errors_to_fields
+from fund.common.validation import iin_check_digit
 
 TODAY = date(2025, 6, 15)
 TOMORROW = TODAY + timedelta(days=1)

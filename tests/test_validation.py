@@ -1,7 +1,7 @@
 """Identifiers a claimant types: IIN, Kazakh IBAN, ERDR case number and phone number.
 
 The IIN and IBAN check digits are recomputed here by the tests' own reference code, written
-straight from the published rules, so a mistake in fund.validation cannot hide itself.
+straight from the published rules, so a mistake in fund.common.validation cannot hide itself.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from fund.validation import (
+from fund.common.validation import (
     birth_date_from_iin,
     iin_check_digit,
     is_kz_iban_format,

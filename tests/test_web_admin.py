@@ -15,9 +15,9 @@ import lxml.html
 import pytest
 
 from fund import PROJECT_ROOT
+from fund.claims.history import verify_claim
 from fund.extensions import db
 from fund.models import Claim, Claimant, HumanTask, MciRate, ProcessVersion, User, WorkflowInstance
-from fund.services.history import verify_claim
 from tests.conftest import PASSWORD
 from tests.web_helpers import sign_in
 

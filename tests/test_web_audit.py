@@ -130,7 +130,7 @@ def test_the_claim_page_shows_the_timeline_the_verification_and_who_viewed_perso
 def test_each_audit_export_download_is_in_the_claims_access_log(
     app, staff, auditor, paid, web_clock, monkeypatch
 ):
-    monkeypatch.setattr("fund.web.audit.utc_now", web_clock)
+    monkeypatch.setattr("fund.audit.views.utc_now", web_clock)
     web_clock.advance(hours=2)  # 4 days after submission: 2026-03-06 11:00 UTC, 16:00 in Almaty
     intake = browser(app, staff, "ivan2", "intake")
     assert intake.get(f"/audit/claims/{paid}/export.zip").status_code == 403  # refused: not logged

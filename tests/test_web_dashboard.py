@@ -25,7 +25,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture
 def as_of_now(monkeypatch):
-    monkeypatch.setattr("fund.web.dashboard.utc_now", lambda: NOW)
+    monkeypatch.setattr("fund.reports.views.utc_now", lambda: NOW)
 
 
 def browser(app, staff, username: str, *roles: str):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from fund.common.users import sign_in as sign_in_service
 from fund.extensions import db
 from fund.models import User
-from fund.services.users import sign_in as sign_in_service
 from tests.conftest import PASSWORD
 from tests.web_helpers import csrf_token, sign_in
 

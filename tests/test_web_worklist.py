@@ -16,7 +16,7 @@ from sqlalchemy import event, insert, text
 
 from fund.extensions import db
 from fund.models import Claim, HumanTask
-from fund.services import worklist as worklist_service
+from fund.officers import worklist as worklist_service
 from tests.officer_helpers import (
     browser,
     form_on,

@@ -31,14 +31,14 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from fund import PROJECT_ROOT, create_app
+from fund.audit.seals import audit_claim
+from fund.claims.submission import submit_claim
+from fund.claims.tasks import complete_task
+from fund.common.system import system_user
+from fund.common.time import utc_now
+from fund.common.users import create_user
 from fund.extensions import db
 from fund.models import Claim, HumanTask, Letter, Timer, WorkflowEvent, WorkflowInstance
-from fund.services.audit import audit_claim
-from fund.services.claims import submit_claim
-from fund.services.system import system_user
-from fund.services.tasks import complete_task
-from fund.services.time import utc_now
-from fund.services.users import create_user
 from tests.conftest import DOCUMENTS_MISSING, PASSWORD, claim_body, requires_postgres
 
 FUND = Path(sys.executable).with_name("fund")  # the installed command, as on a server

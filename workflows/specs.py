@@ -7,69 +7,16 @@ version; an instance is always run from the files of the version it started on.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from lxml import etree
-from SpiffWorkflow.bpmn.parser.event_parsers import EventBasedGatewayParser
-from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.bpmn.specs.defaults import EventBasedGateway
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
 from .forms import CODES_FILE, resolve_form
-
-MAIN_PROCESS = "compensation_claim"
-PROCESS_FILE_PATTERNS = ("*.bpmn", "*.dmn", "forms/*.json")
-
-
-class SpecValidationError(Exception):
-    """The process files cannot be deployed; ``problems`` says why, one line each."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class ProcessFiles:
-    """The files of one process version, by path relative to the bpmn/ folder."""
-
-    files: dict[str, bytes]
-    version: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        digest = hashlib.sha256()
-        for path in sorted(self.files):
-            digest.update(path.encode() + b"\0")
-            digest.update(hashlib.sha256(self.files[path]).digest())
-        object.__setattr__(self, "version", digest.hexdigest())
-
-    def bpmn_file_of(self, process_id: str = MAIN_PROCESS) -> bytes | None:
-        """The BPMN file that holds the process ``process_id`` (its diagram is drawn from it)."""
-        tag = re.compile(rb"<(?:\w+:)?process\s[^>]*\bid=\"([^\"]+)\"")
-        for content in self.matching(".bpmn").values():
-            if process_id.encode() in tag.findall(content):
-                return content
-        return None
-
-    def matching(self, suffix: str) -> dict[str, bytes]:
-        """The files whose path ends with ``suffix``."""
-        return {path: data for path, data in sorted(self.files.items()) if path.endswith(suffix)}
-
-
-def read_process_files(directory: Path) -> ProcessFiles:
-    """Read the process files (BPMN, DMN, forms) under ``directory``."""
-    files = {}
-    for pattern in PROCESS_FILE_PATTERNS:
-        for path in sorted(directory.glob(pattern)):
-            files[path.relative_to(directory).as_posix()] = path.read_bytes()
-    return ProcessFiles(files)
+from .parsing import SpecValidationError, parse_process
+from .process_files import MAIN_PROCESS, ProcessFiles, read_process_files
+from .validation import check_process_files
 
 
 @dataclass(frozen=True)
@@ -100,38 +47,8 @@ class ProcessSpec:
         return self.files.version
 
 
-class _EventBasedGatewayParser(EventBasedGatewayParser):
-    """SpiffWorkflow reads no extensions on event-based gateways; ours declare a claim status."""
-
-    def parse_extensions(self, node=None):
-        return SpiffTaskParser._parse_extensions(self.node if node is None else node)
-
-
-class FundBpmnParser(SpiffBpmnParser):
-    """SpiffWorkflow's parser with extensions read on event-based gateways too."""
-
-    OVERRIDE_PARSER_CLASSES = {
-        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
-        full_tag("eventBasedGateway"): (_EventBasedGatewayParser, EventBasedGateway),
-    }
-
-
 def _properties(task_spec) -> dict[str, str]:
     return dict(getattr(task_spec, "extensions", {}).get("properties", {}))
-
-
-def _parse(files: ProcessFiles, process_id: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
-    parser = FundBpmnParser(validator=VALIDATOR)
-    try:
-        for path, data in files.matching(".dmn").items():
-            parser.add_dmn_xml(etree.fromstring(data), filename=path)
-        for path, data in files.matching(".bpmn").items():
-            parser.add_bpmn_xml(etree.fromstring(data), filename=path)
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
-    except (ValidationException, etree.XMLSyntaxError) as error:
-        raise SpecValidationError([f"{getattr(error, 'file_name', '') or 'bpmn'}: {error}"]) from error
-    return spec, subprocess_specs
 
 
 def all_task_specs(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]):
@@ -164,12 +81,10 @@ def _user_tasks(spec, subprocess_specs) -> dict[str, UserTaskInfo]:
 def load_process(files: ProcessFiles, process_id: str = MAIN_PROCESS, validate: bool = True) -> ProcessSpec:
     """Parse and validate a process version; raises SpecValidationError listing every problem."""
     if validate:
-        from .validation import check_process_files
-
         problems = check_process_files(files, process_id)
         if problems:
             raise SpecValidationError(problems)
-    spec, subprocess_specs = _parse(files, process_id)
+    spec, subprocess_specs = parse_process(files, process_id)
     documents = {
         path.removeprefix("forms/"): json.loads(data)
         for path, data in files.matching(".json").items()
@@ -193,3 +108,13 @@ def load_deployed_process(files: ProcessFiles, process_id: str = MAIN_PROCESS) -
     if key not in _deployed:
         _deployed[key] = load_process(files, process_id, validate=False)
     return _deployed[key]
+
+
+__all__ = [  # the process files are read in .process_files; they are named here too, beside the specs
+    "MAIN_PROCESS",
+    "ProcessFiles",
+    "ProcessSpec",
+    "SpecValidationError",
+    "load_process",
+    "read_process_files",
+]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from .specs import ProcessFiles
+from .parsing import parse_process
+from .process_files import ProcessFiles
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -117,10 +118,8 @@ def check_process_files(files: ProcessFiles, process_id: str) -> list[str]:
         if (root / "forms").is_dir():
             problems += check_forms(root / "forms")
     if not problems:
-        from .specs import _parse
-
         try:
-            _parse(files, process_id)
+            parse_process(files, process_id)
         except Exception as error:  # SpecValidationError, or a parser error on odd input
             problems += getattr(error, "problems", [str(error)])
     return problems

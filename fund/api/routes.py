@@ -10,13 +10,16 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from fund.audit import replay
+from fund.claims import history, messages, tasks
+from fund.claims import submission as claim_service
+from fund.common import users
+from fund.common.access import require_role
+from fund.common.errors import BadRequest, Invalid, ServiceError, Unauthenticated
+from fund.common.time import utc_now
+
 from ..extensions import db
 from ..models import User
-from ..services import claims as claim_service
-from ..services import history, messages, replay, tasks, users
-from ..services.access import require_role
-from ..services.errors import BadRequest, Invalid, ServiceError, Unauthenticated
-from ..services.time import utc_now
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Issuing, reissuing and verifying letters.
 
 A letter is made due by the process (a ``letter_due_<kind>`` message: see
-:mod:`fund.services.instances`) and issued here in the same transaction: rendered as PDF in the
+:mod:`fund.claims.instances`) and issued here in the same transaction: rendered as PDF in the
 claimant's language, numbered, hashed and given a verification code. Only the code's scrypt hash
 is stored; the code itself is printed on the letter and nowhere else. An issued letter never
 changes (a mapper guard below refuses it); a correction is a reissue, a new letter with a new
@@ -26,10 +26,11 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, exists, inspect, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from fund.common.errors import Conflict
+from fund.common.time import fund_date
+
 from ..extensions import db
 from ..models import Claim, Letter
-from ..services.errors import Conflict
-from ..services.time import fund_date
 from . import texts
 from .pdf import LetterContent, render_letter
 

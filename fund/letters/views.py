@@ -12,12 +12,13 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from fund.portal.guard import limited
+
 from ..web import csrf
-from ..web.portal_guard import limited
 from . import texts
 from .service import NUMBER_PATTERN, LetterCheck, pdf_matches, verify_letter
 
-verify_blueprint = Blueprint("verify", __name__)
+verify_blueprint = Blueprint("verify", __name__, template_folder="templates")
 
 MAX_PDF_MB = 2  # a letter is about 30-60 kB; anything near this is not one of ours
 MAX_PDF_BYTES = MAX_PDF_MB * 1024 * 1024

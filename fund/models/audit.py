@@ -13,7 +13,7 @@ from .types import UtcDateTime
 
 
 class Seal(db.Model):
-    """One link of the global chain (see :mod:`fund.services.audit`). Append-only."""
+    """One link of the global chain (see :mod:`fund.audit.seals`). Append-only."""
 
     __tablename__ = "seals"
 

@@ -2,7 +2,7 @@
 
 A row is queued in the same transaction as the status change it tells about, with its subject
 and body already rendered in the claimant's language, so what was sent is what is stored. The
-worker sends it later (see :mod:`fund.services.notifications`).
+worker sends it later (see :mod:`fund.notifications.queue`).
 """
 
 from __future__ import annotations

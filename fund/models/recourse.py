@@ -4,7 +4,7 @@ After the fund pays a claim, the state may recover the amount paid from the conv
 A finance officer records that a criminal case (its ERDR number) ended with a conviction and who
 was convicted; a recourse case opens for every paid claim of that case (one per claim, by a
 unique constraint); each offender's debt is its own balance (see
-:func:`fund.services.recourse_rules.owed_by_each_offender`), and recovered payments (Treasury
+:func:`fund.recourse.rules.owed_by_each_offender`), and recovered payments (Treasury
 documents) are recorded against one offender's debt, each Treasury reference once.
 
 These rows are append-only records with who and when: they are not part of the claim's workflow

@@ -1,4 +1,5 @@
-"""Server-rendered pages for staff: sign-in, worklists, task forms, claims, dashboard, admin.
+"""Web plumbing shared by every part of the fund: sign-in, CSRF, navigation, error pages, generated
+forms, downloads, charts, formatting, panels and rate limits.
 
 Pages work without JavaScript. Every form carries a CSRF token; every view calls a service,
 which checks roles; templates only decide what to show.
@@ -12,7 +13,8 @@ from flask import Flask, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ..services.errors import ServiceError
+from fund.common.errors import ServiceError
+
 from .nav import nav_links
 
 login_manager = LoginManager()
@@ -22,22 +24,17 @@ log = logging.getLogger(__name__)
 
 @login_manager.user_loader
 def _load_user(session_id: str):
-    from ..services.users import user_for_session
+    from fund.common.users import user_for_session
 
     return user_for_session(session_id)
 
 
 def init_web(app: Flask) -> None:
-    """Bind sign-in, CSRF protection, the staff blueprints and HTML error pages to the app."""
-    from .admin import admin_blueprint
-    from .audit import audit_blueprint
+    """Bind sign-in, CSRF protection, the navigation and HTML error pages to the app.
+
+    Each part of the fund registers its own blueprint (see :func:`fund.create_app`).
+    """
     from .auth import auth_blueprint
-    from .dashboard import dashboard_blueprint
-    from .officer import officer_blueprint
-    from .outbox import outbox_blueprint
-    from .payouts import payouts_blueprint
-    from .portal import init_portal
-    from .recourse import recourse_blueprint
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -45,15 +42,7 @@ def init_web(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     app.context_processor(nav_links)
-    init_portal(app)  # the claimants' pages, their languages and rate limits
     app.register_blueprint(auth_blueprint)
-    app.register_blueprint(officer_blueprint)
-    app.register_blueprint(dashboard_blueprint)
-    app.register_blueprint(admin_blueprint)
-    app.register_blueprint(audit_blueprint)
-    app.register_blueprint(outbox_blueprint)
-    app.register_blueprint(recourse_blueprint)
-    app.register_blueprint(payouts_blueprint)
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..services import users
-from ..services.errors import Unauthenticated
-from ..services.time import utc_now
+from fund.common import users
+from fund.common.errors import Unauthenticated
+from fund.common.time import utc_now
 
 auth_blueprint = Blueprint("auth", __name__)
 

@@ -20,9 +20,9 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from fund import PROJECT_ROOT, create_app
+from fund.claims.process_versions import deploy_process
+from fund.common.users import create_user
 from fund.extensions import db
-from fund.services.processes import deploy_process
-from fund.services.users import create_user
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
 PASSWORD = "correct horse battery staple"

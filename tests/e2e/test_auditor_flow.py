@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from fund.claims import tasks
+from fund.claims.submission import submit_claim
 from fund.extensions import db
 from fund.models import Claim, HumanTask, User
-from fund.services import tasks
-from fund.services.claims import submit_claim
 from tests.conftest import APPROVE, DOCUMENTS_COMPLETE, TORTURE_REVIEW_APPROVE, claim_body
 from tests.e2e.conftest import sign_in
 

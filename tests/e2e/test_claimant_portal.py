@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from fund.claims import tasks
+from fund.claims.submission import submit_claim
 from fund.extensions import db
 from fund.models import Claim, HumanTask, User
-from fund.services import tasks
-from fund.services.claims import submit_claim
 from tests.conftest import DOCUMENTS_COMPLETE, DOCUMENTS_MISSING, claim_body, make_iin
 
 PHONE = {"width": 375, "height": 740}

@@ -9,7 +9,7 @@ from hashlib import sha256
 
 from pypdf import PdfReader
 
-from fund.services.claims import submit_claim
+from fund.claims.submission import submit_claim
 from tests.conftest import claim_body
 from tests.e2e.conftest import sign_in
 

@@ -14,11 +14,11 @@ from lxml import etree
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from fund.claims.submission import submit_claim
+from fund.claims.tasks import complete_task
 from fund.extensions import db
 from fund.models import HumanTask, User
-from fund.services.claims import submit_claim
-from fund.services.payment_register import PAIN001_NAMESPACE, REGISTER_COLUMNS
-from fund.services.tasks import complete_task
+from fund.payouts.register import PAIN001_NAMESPACE, REGISTER_COLUMNS
 from tests.conftest import APPROVE, DOCUMENTS_COMPLETE, TORTURE_REVIEW_APPROVE, claim_body, make_iin
 from tests.e2e.conftest import sign_in
 

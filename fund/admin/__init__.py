@@ -1,0 +1,1 @@
+"""Administration: staff accounts and roles, MCI rates, process versions, the outbox page."""

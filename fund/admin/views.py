@@ -1,0 +1,279 @@
+"""Administration pages: staff accounts and roles, MCI rates, process versions.
+
+Administrators only: every view calls a service in ``fund.admin.accounts``, which checks the role
+(a signed-in user without it gets 403; anonymous visitors are sent to sign in). Every form posts
+with a CSRF token; a refused form is shown again with each problem next to its field. These pages
+show staff accounts and claim references, never a claimant's personal data.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from fund.admin import accounts as admin
+from fund.common.errors import Invalid
+from fund.common.time import utc_now
+from fund.models import ROLES
+from fund.web.formatting import template_helpers
+
+admin_blueprint = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
+admin_blueprint.context_processor(template_helpers)
+
+# The words each form field is called on the page, for messages that name the field.
+FIELD_LABELS = {
+    "username": "User name",
+    "full_name": "Full name",
+    "password": "Password",
+    "password_again": "Password again",
+    "roles": "Roles",
+    "active": "Account",
+    "effective_from": "In force from",
+    "amount_kzt": "MCI in tenge",
+    "bpmn": "Process files",
+}
+
+
+@admin_blueprint.context_processor
+def _admin_context() -> dict:
+    return {"field_labels": FIELD_LABELS, "all_roles": ROLES}
+
+
+@admin_blueprint.after_request
+def _no_store(response):
+    """Account pages must not stay in a browser's or a proxy's cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _me():
+    """The signed-in user itself (services get a User, not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
+@admin_blueprint.get("", endpoint="index")
+@login_required
+def index():
+    """What administrators look after, with where each stands now."""
+    me, now = _me(), utc_now()
+    accounts = admin.list_users(me)
+    return render_template(
+        "admin/index.html",
+        active_users=sum(1 for user in accounts if user.active),
+        inactive_users=sum(1 for user in accounts if not user.active),
+        rate_in_force=next((rate for rate in admin.list_mci_rates(me, now) if rate.in_force_today), None),
+        current_version=next((v for v in admin.list_process_versions(me) if v.current), None),
+    )
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+
+@admin_blueprint.get("/users", endpoint="users")
+@login_required
+def users_page():
+    """Every staff account: roles, whether it may sign in, whether it is locked."""
+    return render_template("admin/users.html", users=admin.list_users(_me()), now=utc_now())
+
+
+@admin_blueprint.route("/users/new", methods=["GET", "POST"], endpoint="new_user")
+@login_required
+def new_user():
+    """Create a staff account with a first password and its roles."""
+    me = _me()
+    form = {"username": "", "full_name": "", "roles": []}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = {
+            "username": request.form.get("username", ""),
+            "full_name": request.form.get("full_name", ""),
+            "roles": request.form.getlist("roles"),
+        }
+        try:
+            user = admin.create_user(
+                me, form["username"], form["full_name"], request.form.get("password", ""), form["roles"],
+                utc_now(),
+            )  # fmt: skip
+        except Invalid as error:
+            errors = error.fields
+        else:
+            flash(f"The account {user.username} was created with the roles {', '.join(sorted(user.roles))}.")
+            return redirect(url_for("admin.user", user_id=user.id))
+    else:
+        admin.authorize(me)
+    return render_template("admin/user_new.html", form=form, errors=errors), 422 if errors else 200
+
+
+def _user_page(user_id: int, errors: dict[str, list[str]] | None = None, form: str = "", roles=None):
+    user = admin.get_user(_me(), user_id)
+    return render_template(
+        "admin/user.html",
+        user=user,
+        errors=errors or {},
+        failed_form=form,
+        chosen_roles=roles if roles is not None else sorted(user.roles),
+        now=utc_now(),
+    ), (422 if errors else 200)
+
+
+@admin_blueprint.get("/users/<int:user_id>", endpoint="user")
+@login_required
+def user_page(user_id: int):
+    """One account: its roles, sign-in state and password, each changed with its own form."""
+    return _user_page(user_id)
+
+
+@admin_blueprint.post("/users/<int:user_id>/roles", endpoint="user_roles")
+@login_required
+def user_roles(user_id: int):
+    """Give the account exactly the roles ticked."""
+    roles = request.form.getlist("roles")
+    try:
+        change = admin.set_roles(_me(), user_id, roles)
+    except Invalid as error:
+        return _user_page(user_id, error.fields, "roles", roles)
+    message = f"The roles of {change.user.username} are now: {', '.join(sorted(change.user.roles))}."
+    if change.tasks_released:
+        message += (
+            f" {change.tasks_released} task(s) they had taken under a removed role went back to the worklist."
+        )
+    flash(message)
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@admin_blueprint.post("/users/<int:user_id>/deactivate", endpoint="deactivate_user")
+@login_required
+def deactivate_user(user_id: int):
+    """Stop the account from signing in and end its sessions everywhere."""
+    try:
+        change = admin.deactivate_user(_me(), user_id)
+    except Invalid as error:
+        return _user_page(user_id, error.fields, "active")
+    message = f"{change.user.username} can no longer sign in; their sessions and API tokens have ended."
+    if change.tasks_released:
+        message += f" {change.tasks_released} task(s) they had taken went back to the worklist."
+    flash(message)
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@admin_blueprint.post("/users/<int:user_id>/reactivate", endpoint="reactivate_user")
+@login_required
+def reactivate_user(user_id: int):
+    """Let the account sign in again."""
+    user = admin.reactivate_user(_me(), user_id)
+    flash(f"{user.username} can sign in again.")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@admin_blueprint.post("/users/<int:user_id>/password", endpoint="user_password")
+@login_required
+def user_password(user_id: int):
+    """Set a new password chosen by the administrator (to pass on to the person in a safe way)."""
+    me = _me()
+    try:
+        user = admin.reset_password(
+            me, user_id, request.form.get("password", ""), request.form.get("password_again", "")
+        )
+    except Invalid as error:
+        return _user_page(user_id, error.fields, "password")
+    flash(
+        f"The password of {user.username} was changed; their sessions have ended and the lock after "
+        "wrong passwords, if any, is lifted."
+    )
+    if user.id == me.id:  # one's own sessions ended too, this one included
+        return redirect(url_for("auth.sign_in"))
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+# --- MCI rates -------------------------------------------------------------------------------------
+
+
+@admin_blueprint.route("/mci-rates", methods=["GET", "POST"], endpoint="mci_rates")
+@login_required
+def mci_rates():
+    """The MCI table and the form that adds a rate (rates are never changed or deleted)."""
+    me, now = _me(), utc_now()
+    errors: dict[str, list[str]] = {}
+    form = {"effective_from": "", "amount_kzt": ""}
+    if request.method == "POST":
+        form = {name: request.form.get(name, "") for name in form}
+        try:
+            added = admin.add_mci_rate(me, form["effective_from"], form["amount_kzt"], now)
+        except Invalid as error:
+            errors = error.fields
+        else:
+            flash(_added_rate_message(added))
+            return redirect(url_for("admin.mci_rates"))
+    rates = admin.list_mci_rates(me, now)
+    return render_template("admin/mci_rates.html", rates=rates, form=form, errors=errors), (
+        422 if errors else 200
+    )
+
+
+def _added_rate_message(added: admin.AddedMciRate) -> str:
+    rate = added.rate
+    message = f"The MCI of {rate.amount_kzt:,} tenge in force from {rate.effective_from:%d.%m.%Y} was added."
+    if added.next_rate_from is not None:
+        message += (
+            f" A later rate is in force from {added.next_rate_from:%d.%m.%Y}, so this one applies only to"
+            " decisions dated before then."
+        )
+    if added.approvals_kept:
+        message += (
+            f" {added.approvals_kept} approval(s) already decided on or after {rate.effective_from:%d.%m.%Y}"
+            " keep the amount they were decided with; only decisions taken from now on use this rate."
+        )
+    elif not added.in_force_already:
+        message += " Decisions dated from that day on will use it."
+    return message
+
+
+# --- process versions ------------------------------------------------------------------------------
+
+
+@admin_blueprint.route("/processes", methods=["GET", "POST"], endpoint="processes")
+@login_required
+def processes():
+    """Deployed process versions, the claims on each, and deploying the files under bpmn/."""
+    me = _me()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            deployment = admin.deploy(me, utc_now())
+        except Invalid as error:
+            errors = error.fields or {"bpmn": [error.message]}
+        else:
+            flash(_deployment_message(deployment))
+            return redirect(url_for("admin.processes"))
+    return render_template("admin/processes.html", versions=admin.list_process_versions(me), errors=errors), (
+        422 if errors else 200
+    )
+
+
+def _deployment_message(deployment: admin.Deployment) -> str:
+    version = deployment.version.version
+    if deployment.new:
+        return (
+            f"Deployed version {version[:12]}: new claims start on it; claims already running keep the "
+            "version they started on."
+        )
+    message = f"The files under bpmn/ are unchanged: they are version {version[:12]}, deployed already."
+    if deployment.current.version != version:
+        message += (
+            f" New claims still start on the latest deployed version, {deployment.current.version[:12]}."
+        )
+    return message + " Nothing was stored."
+
+
+@admin_blueprint.get("/processes/<version>", endpoint="process")
+@login_required
+def process(version: str):
+    """One process version: its files and the claims running on it (by reference)."""
+    me = _me()
+    page = max(request.args.get("page", 1, type=int), 1)
+    row = admin.get_process_version(me, version)
+    claims, total = admin.claims_on_version(me, version, page)
+    pages = max(-(-total // admin.CLAIMS_PAGE_SIZE), 1)
+    return render_template(
+        "admin/process.html", version=row, claims=claims, total=total, page=page, pages=pages
+    )

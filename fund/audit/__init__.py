@@ -1,0 +1,1 @@
+"""The auditors' work: seals, verification, export and replay, and their pages."""

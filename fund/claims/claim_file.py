@@ -1,0 +1,421 @@
+"""A claim as staff see it: facts, personal data, documents, checklist, the rules' decisions in
+words, the amount, letters, history and the process diagram.
+
+Read from the projections and the recorded history; the snapshot is read only to draw what the
+claim waits for on the diagram. Personal data is masked unless :func:`reveal_personal_data` is
+asked for it, which writes the access log first (see :mod:`fund.claims.personal_data`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from fund.claims.explanations import (
+    AmountCalculation,
+    DecisionExplanation,
+    amount_calculation,
+    answers_in_words,
+    document_labels,
+    explain_decisions,
+)
+from fund.claims.history import CLAIM_SUBMITTED, MESSAGE_DELIVERED, TASK_COMPLETED, TIMERS_FIRED
+from fund.claims.instances import LETTER_MESSAGE_PREFIX
+from fund.claims.personal_data import PERSONAL_DATA_ROLES, Person, answer_masker, log_access, people_of
+from fund.claims.process_versions import process_for_version
+from fund.claims.submission import get_claim
+from fund.claims.wording import (
+    CATEGORY_LABELS,
+    CLAIMANT_ROLE_LABELS,
+    HARM_LABELS,
+    MESSAGE_LABELS,
+    STATUS_LABELS,
+    label,
+    task_labels,
+)
+from fund.common.access import require_role
+from fund.common.errors import NotFound
+from fund.common.time import fund_date
+from fund.extensions import db
+from fund.models import Claim, Document, HumanTask, Letter, Timer, User, WorkflowEvent, WorkflowInstance
+from workflows import engine
+from workflows.diagram import claim_flows_taken, claim_step_states, read_process_model, render_process_svg
+from workflows.specs import MAIN_PROCESS, ProcessSpec
+
+log = logging.getLogger(__name__)
+
+PORTAL_ACTORS = {  # actors that are not staff
+    "portal": "The claimant (online)",
+    "system": "The fund's system",
+    "worker": "The fund's system",
+}
+
+
+# --- what a page gets ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    code: str
+    label: str
+    filename: str
+    size: int
+    uploaded_at: datetime
+    uploaded_by: str
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    code: str
+    label: str
+    state: str  # confirmed, missing, received, to_check
+    words: str
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    id: int
+    kind: str
+    label: str
+    status: str
+    number: str | None
+    issued_at: datetime | None
+    language: str | None
+
+
+@dataclass(frozen=True)
+class CompletedTask:
+    """A task done on the claim: who did it, when, and what they answered."""
+
+    id: str
+    name: str
+    title: str
+    by: str
+    by_name: str
+    at: datetime | None
+    answers: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    id: str
+    name: str
+    title: str
+    role: str
+    due_at: datetime | None
+    assignee_name: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    sequence: int
+    at: datetime
+    actor: str
+    actor_name: str
+    what: str
+    status: str
+    details: list[tuple[str, str]]
+    letters_due: list[str]
+
+
+@dataclass(frozen=True)
+class Diagram:
+    svg: str
+    completed: list[str]
+    current: list[str]
+
+
+@dataclass
+class ClaimView:
+    """Everything the claim page and the task page show about a claim, ready to render."""
+
+    reference: str
+    status: str
+    status_label: str
+    category: str | None
+    category_label: str
+    eligibility_reason: str | None
+    amount_mci: int | None
+    submitted_at: datetime
+    updated_at: datetime
+    claimant_role: str
+    claimant: Person
+    victim: Person | None
+    crime: list[tuple[str, str]]
+    unmasked: bool
+    may_unmask: bool
+    documents: list[DocumentRow] = field(default_factory=list)
+    checklist: list[ChecklistItem] = field(default_factory=list)
+    decisions: list[DecisionExplanation] = field(default_factory=list)
+    amount: AmountCalculation | None = None
+    letters: list[LetterRow] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    completed_tasks: list[CompletedTask] = field(default_factory=list)
+    open_tasks: list[OpenTask] = field(default_factory=list)
+    diagram: Diagram | None = None
+
+
+def claim_process(claim_id: int) -> ProcessSpec:
+    """The process version a claim runs on (reads the version column, not the snapshot)."""
+    version = db.session.scalar(
+        select(WorkflowInstance.process_version).where(WorkflowInstance.claim_id == claim_id)
+    )
+    if version is None:
+        raise NotFound("this claim has no process")
+    return process_for_version(version)
+
+
+def claim_view(user: User, reference: str, now: datetime, *, with_diagram: bool = True) -> ClaimView:
+    """The claim for any staff member, personal data masked. Read-only; raises NotFound/Forbidden."""
+    claim = get_claim(user, reference)
+    return _build(user, claim, now, unmasked=False, with_diagram=with_diagram)
+
+
+def reveal_personal_data(user: User, reference: str, now: datetime) -> ClaimView:
+    """The claim with personal data unmasked, for the roles whose work needs it; logged.
+
+    One transaction: the access log entry (who, when, what) is committed before the data is
+    returned, so no unmasked view goes unrecorded. Auditors and administrators are refused.
+    """
+    require_role(user, *PERSONAL_DATA_ROLES)
+    claim = get_claim(user, reference)
+    view = _build(user, claim, now, unmasked=True, with_diagram=True)
+    log_access(claim, user, now, "personal data: claimant and victim (IIN, birth date, phone, e-mail, IBAN)")
+    db.session.commit()
+    return view
+
+
+# --- assembling the view ---------------------------------------------------------------------------
+
+
+def _crime(claim: Claim) -> list[tuple[str, str]]:
+    return [
+        ("Case number (ERDR)", claim.erdr_number),
+        ("Criminal Code article", f"{claim.article}, part {claim.article_part}"),
+        ("Harm", label(HARM_LABELS, claim.harm)),
+        ("Crime committed on", claim.committed_on.strftime("%d.%m.%Y")),
+        ("Recognised as a victim on", claim.recognized_on.strftime("%d.%m.%Y")),
+        ("Court restored the deadline", "Yes" if claim.deadline_restored_by_court else "No"),
+    ]
+
+
+def _checklist(data: dict[str, Any], uploaded: set[str], labels: dict[str, str]) -> list[ChecklistItem]:
+    missing = set(data.get("missing_documents") or [])
+    complete = data.get("documents_complete")
+    items = []
+    for code in data.get("required_documents") or []:
+        if code in missing and complete is False:
+            state, words = "missing", "marked missing by intake"
+        elif complete is True:
+            state, words = "confirmed", "present (confirmed by intake)"
+        elif code in uploaded:
+            state, words = "received", "received, not checked yet"
+        else:
+            state, words = "to_check", "not checked yet"
+        items.append(ChecklistItem(code, labels.get(code, code), state, words))
+    return items
+
+
+def _documents(claim: Claim, labels: dict[str, str]) -> list[DocumentRow]:
+    rows = db.session.execute(  # columns only: the files themselves stay in the database
+        select(Document.id, Document.code, Document.filename, Document.size, Document.uploaded_at,
+               Document.uploaded_by)
+        .where(Document.claim_id == claim.id)
+        .order_by(Document.uploaded_at, Document.id)
+    )  # fmt: skip
+    return [
+        DocumentRow(row.id, row.code, labels.get(row.code, row.code), row.filename, row.size,
+                    row.uploaded_at, row.uploaded_by)
+        for row in rows
+    ]  # fmt: skip
+
+
+def _letter_label(kind: str) -> str:
+    from fund.letters import texts
+
+    return texts.KIND_NAMES.get(kind, {}).get("en", label({}, kind))
+
+
+def _letters(claim: Claim) -> list[LetterRow]:
+    rows = db.session.execute(  # no PDFs: only what the list shows
+        select(Letter.id, Letter.kind, Letter.status, Letter.number, Letter.issued_at, Letter.language)
+        .where(Letter.claim_id == claim.id)
+        .order_by(Letter.id)
+    )
+    return [
+        LetterRow(row.id, row.kind, _letter_label(row.kind), row.status, row.number, row.issued_at,
+                  row.language)
+        for row in rows
+    ]  # fmt: skip
+
+
+def officer_namer(usernames: set[str | None]):
+    """``who(username)``: "Full Name (username)" for staff, words for the portal and the worker."""
+    names = dict(
+        db.session.execute(
+            select(User.username, User.full_name).where(User.username.in_(usernames - {None}))
+        ).all()
+    )
+
+    def who(username: str | None) -> str:
+        if not username:
+            return ""
+        if username in PORTAL_ACTORS:
+            return PORTAL_ACTORS[username]
+        full = names.get(username)
+        return f"{full} ({username})" if full and full != username else username
+
+    return who
+
+
+def _history(events, tasks: dict, labels: dict[str, str], process: ProcessSpec, masker, who):
+    """The timeline, every engine step in order, and each completed task's answers in words."""
+    history: list[HistoryEntry] = []
+    steps: list[dict[str, Any]] = []
+    answers: dict[str, list[tuple[str, str]]] = {}
+    for event in events:
+        result = event.result or {}
+        steps.extend(result.get("steps", []))
+        what, details = _describe_event(event, tasks, labels, process, masker)
+        if event.type == TASK_COMPLETED:
+            answers[event.input.get("task_id", "")] = details
+        letters_due = [
+            _letter_label(message["name"].removeprefix(LETTER_MESSAGE_PREFIX))
+            for message in result.get("outbound", [])
+            if message.get("name", "").startswith(LETTER_MESSAGE_PREFIX)
+        ]
+        status = label(STATUS_LABELS, result["status"]) if result.get("status") else ""
+        history.append(
+            HistoryEntry(event.sequence, event.occurred_at, event.actor, who(event.actor), what, status,
+                         details, letters_due)
+        )  # fmt: skip
+    return history, steps, answers
+
+
+def _build(user: User, claim: Claim, now: datetime, *, unmasked: bool, with_diagram: bool) -> ClaimView:
+    process = claim_process(claim.id)
+    data = (
+        db.session.scalar(select(WorkflowInstance.process_data).where(WorkflowInstance.claim_id == claim.id))
+        or {}
+    )
+    doc_labels = document_labels(process)
+    documents = _documents(claim, doc_labels)
+    tasks = list(
+        db.session.execute(
+            select(HumanTask.id, HumanTask.name, HumanTask.title, HumanTask.role, HumanTask.form,
+                   HumanTask.state, HumanTask.due_at, HumanTask.completed_at, HumanTask.completed_by,
+                   HumanTask.assignee)
+            .where(HumanTask.claim_id == claim.id)
+            .order_by(HumanTask.created_at)
+        )
+    )  # fmt: skip
+    events = list(
+        db.session.scalars(
+            select(WorkflowEvent).where(WorkflowEvent.claim_id == claim.id).order_by(WorkflowEvent.sequence)
+        )
+    )
+    who = officer_namer(
+        {t.completed_by for t in tasks} | {t.assignee for t in tasks} | {e.actor for e in events}
+    )
+    labels = task_labels(process)
+    history, steps, answers = _history(
+        events, {t.id: t for t in tasks}, labels, process, answer_masker(unmasked), who
+    )
+    claimant, victim = people_of(user, claim, unmasked)
+    view = ClaimView(
+        reference=claim.reference,
+        status=claim.status,
+        status_label=label(STATUS_LABELS, claim.status),
+        category=claim.category,
+        category_label=label(CATEGORY_LABELS, claim.category) if claim.category else "not decided yet",
+        eligibility_reason=claim.eligibility_reason,
+        amount_mci=claim.amount_mci,
+        submitted_at=claim.submitted_at,
+        updated_at=claim.updated_at,
+        claimant_role=label(CLAIMANT_ROLE_LABELS, claim.claimant_role),
+        claimant=claimant,
+        victim=victim,
+        crime=_crime(claim),
+        unmasked=unmasked,
+        may_unmask=user.has_role(*PERSONAL_DATA_ROLES),
+        documents=documents,
+        checklist=_checklist(data, {d.code for d in documents}, doc_labels),
+        decisions=explain_decisions(process, steps, data),
+        amount=amount_calculation(data, fund_date(now)),
+        letters=_letters(claim),
+        history=history,
+        completed_tasks=[
+            CompletedTask(t.id, t.name, labels.get(t.name, t.title), t.completed_by or "",
+                          who(t.completed_by), t.completed_at, answers.get(t.id, []))
+            for t in tasks
+            if t.state == "completed"
+        ],
+        open_tasks=[
+            OpenTask(t.id, t.name, labels.get(t.name, t.title), t.role, t.due_at, who(t.assignee) or None)
+            for t in tasks
+            if t.state == "open"
+        ],
+    )  # fmt: skip
+    if with_diagram:
+        ready = {t.name for t in tasks if t.state == "open"}
+        try:
+            view.diagram = _diagram(claim, process, steps, ready, now)
+        except Exception:  # a drawing problem must not hide the claim: the page says it has no diagram
+            log.exception("claim %s: the process diagram could not be drawn", claim.reference)
+    return view
+
+
+def _describe_event(event: WorkflowEvent, tasks: dict, labels: dict[str, str], process: ProcessSpec, masker):
+    """What an event did, in words, with its details (form answers, message contents)."""
+    data = event.input or {}
+    if event.type == CLAIM_SUBMITTED:
+        return "Claim submitted", []
+    if event.type == TASK_COMPLETED:
+        task = tasks.get(data.get("task_id"))
+        title = labels.get(task.name, task.title) if task is not None else "a task"
+        form = process.forms.get(task.form) if task is not None else None
+        return f"Completed: {title}", answers_in_words(form, data.get("data") or {}, masker)
+    if event.type == MESSAGE_DELIVERED:
+        name = data.get("message", "")
+        payload = data.get("payload") or {}
+        return label(MESSAGE_LABELS, name), answers_in_words(None, payload, masker)
+    if event.type == TIMERS_FIRED:
+        fired = [
+            s.get("title", s.get("task", ""))
+            for s in (event.result or {}).get("steps", [])
+            if "Event" in s.get("type", "")
+        ]
+        return "Deadline or reminder reached", [("Steps", "; ".join(fired))] if fired else []
+    return event.type.replace("_", " "), []
+
+
+def _diagram(claim: Claim, process: ProcessSpec, steps: list[dict], ready: set[str], now: datetime):
+    """The main process drawn from its file's own diagram, the claim's steps highlighted."""
+    main_xml = process.files.bpmn_file_of(MAIN_PROCESS)
+    if main_xml is None:
+        return None
+    waiting = set(db.session.scalars(select(Timer.name).where(Timer.claim_id == claim.id)))
+    instance = db.session.execute(
+        select(WorkflowInstance.snapshot, WorkflowInstance.completed).where(
+            WorkflowInstance.claim_id == claim.id
+        )
+    ).first()
+    if instance is not None and not instance.completed:
+        # Which messages the claim waits for is only in the snapshot (one claim, one page: cheap).
+        waiting |= set(engine.inspect(process, instance.snapshot, now).waiting_messages)
+    completed, current = claim_step_states(steps, ready, waiting, bpmn_xml=main_xml, process_id=MAIN_PROCESS)
+    taken = claim_flows_taken(steps, ready, waiting, bpmn_xml=main_xml, process_id=MAIN_PROCESS)
+    svg = render_process_svg(
+        main_xml, MAIN_PROCESS, completed, current, title=f"Claim {claim.reference}", taken_flows=taken
+    )
+    nodes = read_process_model(main_xml, MAIN_PROCESS).nodes
+    return Diagram(
+        svg,
+        [nodes[i].name or i for i in nodes if i in completed],
+        [nodes[i].name or i for i in nodes if i in current],
+    )

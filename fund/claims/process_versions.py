@@ -1,0 +1,72 @@
+"""Process versions: deploy the files under bpmn/, and load the version an instance runs on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from fund.common.errors import Invalid
+from fund.extensions import db
+from fund.models import ProcessFile, ProcessVersion, WorkflowInstance
+from workflows.specs import (
+    MAIN_PROCESS,
+    ProcessFiles,
+    ProcessSpec,
+    SpecValidationError,
+    cached_process,
+    load_deployed_process,
+    load_process,
+    read_process_files,
+)
+
+_validated_versions: set[str] = set()
+
+
+def deploy_process(actor: str, now, directory: Path | None = None) -> tuple[ProcessVersion, bool]:
+    """Validate and store the process files; returns (version, True) when it is new.
+
+    Deploying unchanged files returns the existing version. Broken files are refused with every
+    problem listed, and nothing is stored.
+    """
+    files = read_process_files(Path(directory or current_app.config["FUND_BPMN_DIR"]))
+    existing = db.session.get(ProcessVersion, files.version)
+    if existing is not None:
+        return existing, False
+    if files.version not in _validated_versions:
+        try:
+            load_process(files, MAIN_PROCESS, validate=True)
+        except SpecValidationError as error:
+            raise Invalid("the process files cannot be deployed", {"bpmn": error.problems}) from error
+        _validated_versions.add(files.version)
+    version = ProcessVersion(
+        version=files.version, process_id=MAIN_PROCESS, deployed_at=now, deployed_by=actor
+    )
+    version.files = [ProcessFile(path=path, content=data) for path, data in files.files.items()]
+    db.session.add(version)
+    db.session.commit()
+    return version, True
+
+
+def current_process_version() -> ProcessVersion | None:
+    """The most recently deployed version: new claims start on it."""
+    return db.session.scalar(select(ProcessVersion).order_by(ProcessVersion.deployed_at.desc()).limit(1))
+
+
+def process_for_version(version: str) -> ProcessSpec:
+    """The parsed process of a stored version (parsed once per process, then cached)."""
+    cached = cached_process(version)
+    if cached is not None:
+        return cached
+    row = db.session.get(ProcessVersion, version)
+    files = ProcessFiles({f.path: f.content for f in row.files})
+    return load_deployed_process(files)
+
+
+def claims_per_version() -> dict[str, int]:
+    """How many claims run on each deployed version."""
+    rows = db.session.execute(
+        select(WorkflowInstance.process_version, db.func.count()).group_by(WorkflowInstance.process_version)
+    )
+    return {version: count for version, count in rows}

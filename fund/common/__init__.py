@@ -1,0 +1,1 @@
+"""What every part of the fund shares: errors, roles, the clock, staff accounts, identifiers."""

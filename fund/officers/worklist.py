@@ -1,0 +1,482 @@
+"""The officer's worklist: ready tasks for the user's roles, and taking and releasing them.
+
+The worklist reads only the projections (``human_tasks`` joined to ``claims`` and ``users``), in
+one query per page, never a workflow snapshot: with 100,000 open tasks a page costs about what it
+costs with ten. Each sort order has an index ``(state, role, <sort column>)``; each of the user's
+roles is read from it in page order, a page at most, and the roles' rows are merged. Pages are
+cut by keyset ("after this row"), not by offset, so page 2,000 is as quick as page 1, and the
+count of matching tasks stops at :data:`COUNT_LIMIT`.
+
+Taking a task marks it as the user's (``assignee``) so that colleagues do not work it twice; only
+the person who took a task releases it, and nobody else may complete it meanwhile. Every function
+here is one transaction and checks the user's roles itself: pages only decide what to show.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, union_all, update
+from sqlalchemy.orm import InstrumentedAttribute
+
+from fund.claims.claim_file import claim_process, claim_view, reveal_personal_data
+from fund.claims.process_versions import process_for_version
+from fund.claims.wording import CATEGORY_LABELS, ROLE_LABELS, task_labels
+from fund.common.access import require_role
+from fund.common.errors import Conflict, Forbidden, NotFound
+from fund.extensions import db
+from fund.models import ROLES, Claim, HumanTask, ProcessVersion, User
+from workflows.scripting import FUND_TIME_ZONE
+from workflows.specs import ProcessSpec
+
+__all__ = [  # claim_view and reveal_personal_data live with the rest of the claim file
+    "claim_view",
+    "reveal_personal_data",
+    "ensure_may_complete",
+    "release_task",
+    "take_task",
+    "worklist",
+]
+
+PAGE_SIZES = (25, 50, 100)
+COUNT_LIMIT = 10_000  # beyond this the page says "more than 10,000": counting all would cost more
+DUE_SOON = timedelta(days=2)
+ASSIGNMENT_FILTERS = {"": "Anyone or nobody", "mine": "Taken by me", "free": "Not taken"}
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """One way to order the worklist; ``column`` has an index after ``(state, role)``."""
+
+    label: str
+    column: InstrumentedAttribute
+    descending: bool = False
+    nullable: bool = False  # ascending only: tasks without the value come last
+
+
+SORT_ORDERS = {
+    "oldest": SortOrder("Oldest first", HumanTask.created_at),
+    "newest": SortOrder("Newest first", HumanTask.created_at, descending=True),
+    "due": SortOrder("Due date, soonest first", HumanTask.due_at, nullable=True),
+    "claim": SortOrder("Claim reference", HumanTask.claim_id),  # references follow claim ids
+}
+
+
+@dataclass(frozen=True)
+class WorklistFilters:
+    """What the officer asked for; unknown values fall back to the defaults (see :meth:`clean`)."""
+
+    category: str = ""
+    task: str = ""
+    assigned: str = ""
+    sort: str = "oldest"
+    after: str = ""  # keyset cursor: the page after this row
+    before: str = ""  # keyset cursor: the page before this row
+    per_page: int = PAGE_SIZES[0]
+    page: int = 1  # shown to people only; the cursor decides which rows come
+
+    def clean(self) -> WorklistFilters:
+        return WorklistFilters(
+            category=self.category if self.category in CATEGORY_LABELS else "",
+            task=self.task[:100],
+            assigned=self.assigned if self.assigned in ASSIGNMENT_FILTERS else "",
+            sort=self.sort if self.sort in SORT_ORDERS else "oldest",
+            after=self.after[:120],
+            before=self.before[:120] if not self.after else "",
+            per_page=self.per_page if self.per_page in PAGE_SIZES else PAGE_SIZES[0],
+            page=max(1, min(self.page, 10**6)),
+        )
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    """One ready task as the worklist shows it (plain values, no ORM object)."""
+
+    task_id: str
+    task_name: str
+    task_label: str
+    role: str
+    claim_reference: str
+    category: str | None
+    created_at: datetime
+    due_at: datetime | None
+    age: timedelta
+    sla: str  # overdue, due_soon, on_time, none
+    assignee: str | None
+    assignee_name: str | None
+    assigned_at: datetime | None
+    mine: bool
+
+
+@dataclass
+class WorklistPage:
+    """A page of the worklist with what is needed to draw its filters and its pager."""
+
+    rows: list[WorklistRow]
+    total: int  # at most COUNT_LIMIT
+    more_than_counted: bool
+    filters: WorklistFilters
+    next_cursor: str | None
+    previous_cursor: str | None
+    task_choices: list[tuple[str, str]] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.filters.per_page))
+
+
+def sla_state(due_at: datetime | None, now: datetime) -> str:
+    """overdue (past its due time), due_soon (within two days), on_time, or none (no due date)."""
+    if due_at is None:
+        return "none"
+    if due_at <= now:
+        return "overdue"
+    return "due_soon" if due_at - now <= DUE_SOON else "on_time"
+
+
+def current_process() -> ProcessSpec | None:
+    """The most recently deployed process (parsed once per process), for task names and labels."""
+    version = db.session.scalar(
+        select(ProcessVersion.version).order_by(ProcessVersion.deployed_at.desc()).limit(1)
+    )
+    return process_for_version(version) if version else None
+
+
+# --- the worklist query --------------------------------------------------------------------------
+
+
+def _filtered(statement: Select, user: User, filters: WorklistFilters, roles: list[str]) -> Select:
+    statement = statement.where(HumanTask.state == "open", HumanTask.role.in_(roles))
+    if filters.category:
+        statement = statement.where(Claim.category == filters.category)
+    if filters.task:
+        statement = statement.where(HumanTask.name == filters.task)
+    if filters.assigned == "mine":
+        statement = statement.where(HumanTask.assignee == user.username)
+    elif filters.assigned == "free":
+        statement = statement.where(HumanTask.assignee.is_(None))
+    return statement
+
+
+def _decode_cursor(order: SortOrder, cursor: str) -> tuple[Any, str] | None:
+    """(sort value, task id) from a cursor made by :func:`_encode_cursor`; None if it is not one."""
+    value, separator, task_id = cursor.rpartition("~")
+    if not separator or not task_id or len(task_id) > 36:
+        return None
+    if value == "" and order.nullable:
+        return None, task_id
+    try:
+        if order.column is HumanTask.claim_id:
+            return int(value), task_id
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (moment, task_id) if moment.tzinfo is not None else None
+
+
+def _encode_cursor(order: SortOrder, row: Any) -> str:
+    value = getattr(row, order.column.key)
+    shown = "" if value is None else value.isoformat() if isinstance(value, datetime) else str(value)
+    return f"{shown}~{row.id}"
+
+
+def _beyond(order: SortOrder, value: Any, task_id: str, backwards: bool):
+    """Rows after (or, going backwards, before) the row (value, task_id) in the page order."""
+    column, ids = order.column, HumanTask.id
+    if order.nullable:  # ascending, tasks without a value last
+        if not backwards:
+            if value is None:
+                return and_(column.is_(None), ids > task_id)
+            return or_(column > value, and_(column == value, ids > task_id), column.is_(None))
+        if value is None:
+            return or_(column.is_not(None), and_(column.is_(None), ids < task_id))
+        return or_(column < value, and_(column == value, ids < task_id))
+    greater = order.descending == backwards
+    if greater:
+        return or_(column > value, and_(column == value, ids > task_id))
+    return or_(column < value, and_(column == value, ids < task_id))
+
+
+def _ordering(order: SortOrder, backwards: bool, column=None, ids=None) -> list:
+    """ORDER BY for the page order (reversed going backwards), on the task table or a union."""
+    column = order.column if column is None else column
+    ids = HumanTask.id if ids is None else ids
+    descending = order.descending != backwards
+    ordered = column.desc() if descending else column.asc()
+    if order.nullable:
+        ordered = ordered.nulls_first() if descending else ordered.nulls_last()
+    return [ordered, ids.desc() if descending else ids.asc()]
+
+
+def worklist_statement(
+    user: User, filters: WorklistFilters, backwards: bool = False, roles: list[str] | None = None
+) -> Select:
+    """The one SELECT behind a worklist page: projections only, filtered, ordered, limited.
+
+    Each role is read in the page order from an index that starts with ``(state, role)``, at most
+    a page plus one row; for an officer with several roles these few rows are merged (UNION ALL),
+    so no query ever sorts all the open tasks. Exposed so that tests can check its plan.
+    """
+    filters = filters.clean()
+    order = SORT_ORDERS[filters.sort]
+    roles = sorted(user.roles) if roles is None else sorted(roles)
+    cursor = _decode_cursor(order, filters.before if backwards else filters.after)
+    limit = filters.per_page + 1
+
+    def one_role(some_roles: list[str]) -> Select:
+        statement = (
+            select(
+                HumanTask.id,
+                HumanTask.name,
+                HumanTask.role,
+                HumanTask.claim_id,
+                HumanTask.created_at,
+                HumanTask.due_at,
+                HumanTask.assignee,
+                HumanTask.assigned_at,
+                Claim.reference,
+                Claim.category,
+                User.full_name.label("assignee_name"),
+            )
+            .join(Claim, Claim.id == HumanTask.claim_id)
+            .outerjoin(User, User.username == HumanTask.assignee)
+        )
+        statement = _filtered(statement, user, filters, some_roles)
+        if cursor is not None:
+            statement = statement.where(_beyond(order, *cursor, backwards=backwards))
+        return statement.order_by(*_ordering(order, backwards)).limit(limit)
+
+    if len(roles) <= 1:
+        return one_role(roles)
+    merged = union_all(*(select(one_role([role]).subquery()) for role in roles)).subquery("ready_tasks")
+    sort_column = merged.c[order.column.key]
+    return select(merged).order_by(*_ordering(order, backwards, sort_column, merged.c.id)).limit(limit)
+
+
+def _roles_for(user: User, filters: WorklistFilters, process: ProcessSpec | None) -> list[str]:
+    """The user's roles that can have tasks matching the filters (a task name implies its role)."""
+    roles = set(user.roles)
+    if filters.task and process is not None:
+        info = process.user_tasks.get(filters.task)
+        roles &= {info.role} if info is not None else set()
+    return sorted(roles)
+
+
+def worklist(user: User, filters: WorklistFilters, now: datetime) -> WorklistPage:
+    """A page of the ready tasks that the user's roles may work, with how many match.
+
+    Any staff member may look (auditors and administrators see an empty list: no process task
+    is theirs). Three queries whatever the number of tasks: the version, this page, the count;
+    the count stops at :data:`COUNT_LIMIT` so that it stays cheap too.
+    """
+    require_role(user, *ROLES)
+    filters = filters.clean()
+    order = SORT_ORDERS[filters.sort]
+    for cursor_field in ("after", "before"):
+        cursor = getattr(filters, cursor_field)
+        if cursor and _decode_cursor(order, cursor) is None:  # not one of ours: start from the top
+            filters = replace(filters, **{cursor_field: "", "page": 1})
+    process = current_process()
+    labels = task_labels(process) if process else {}
+    roles = _roles_for(user, filters, process)
+    backwards = bool(filters.before)
+    rows = list(db.session.execute(worklist_statement(user, filters, backwards, roles)))
+    if backwards and len(rows) <= filters.per_page:
+        # Went back past the start (tasks were completed meanwhile): show the first page.
+        filters = replace(filters, before="", page=1)
+        backwards = False
+        rows = list(db.session.execute(worklist_statement(user, filters, roles=roles)))
+    more = len(rows) > filters.per_page
+    rows = rows[: filters.per_page]
+    if backwards:
+        rows.reverse()
+    has_next = more if not backwards else True
+    has_previous = (more if backwards else bool(filters.after)) and bool(rows)
+
+    matching = _filtered(select(HumanTask.id), user, filters, roles)
+    if filters.category:
+        matching = matching.join(Claim, Claim.id == HumanTask.claim_id)
+    total = db.session.scalar(select(func.count()).select_from(matching.limit(COUNT_LIMIT + 1).subquery()))
+
+    return WorklistPage(
+        rows=[_row(row, labels, user, now) for row in rows],
+        total=min(total or 0, COUNT_LIMIT),
+        more_than_counted=(total or 0) > COUNT_LIMIT,
+        filters=filters,
+        next_cursor=_encode_cursor(order, rows[-1]) if has_next and rows else None,
+        previous_cursor=_encode_cursor(order, rows[0]) if has_previous else None,
+        task_choices=sorted(
+            (
+                (name, labels.get(name, name))
+                for name, info in (process.user_tasks.items() if process else [])
+                if info.role in user.roles
+            ),
+            key=lambda choice: choice[1],
+        ),
+        roles=sorted(user.roles),
+    )
+
+
+def _row(row: Any, labels: dict[str, str], user: User, now: datetime) -> WorklistRow:
+    return WorklistRow(
+        task_id=row.id,
+        task_name=row.name,
+        task_label=labels.get(row.name, row.name),
+        role=row.role,
+        claim_reference=row.reference,
+        category=row.category,
+        created_at=row.created_at,
+        due_at=row.due_at,
+        age=max(now - row.created_at, timedelta(0)),
+        sla=sla_state(row.due_at, now),
+        assignee=row.assignee,
+        assignee_name=row.assignee_name or row.assignee,
+        assigned_at=row.assigned_at,
+        mine=row.assignee == user.username,
+    )
+
+
+# --- taking, releasing and who may complete --------------------------------------------------------
+
+
+def display_name(username: str | None) -> str:
+    """A staff member's full name with the user name, as pages name colleagues."""
+    if not username:
+        return ""
+    full_name = db.session.scalar(select(User.full_name).where(User.username == username))
+    return f"{full_name} ({username})" if full_name and full_name != username else username
+
+
+def get_task(user: User, task_id: str) -> HumanTask:
+    """The task, if the user holds its role; NotFound or Forbidden otherwise."""
+    # No task id holds U+0000, and PostgreSQL refuses to compare text that does.
+    task = db.session.get(HumanTask, task_id) if "\x00" not in task_id and len(task_id) <= 36 else None
+    if task is None:
+        raise NotFound(f"there is no task {task_id}")
+    require_role(user, task.role)
+    return task
+
+
+def closed_message(task: HumanTask) -> str:
+    """Why a task can no longer be worked, in words (times in Almaty, as pages show them)."""
+    if task.state == "completed":
+        when = (
+            task.completed_at.astimezone(FUND_TIME_ZONE).strftime(" on %d.%m.%Y at %H:%M")
+            if task.completed_at
+            else ""
+        )
+        return (
+            f"This task was already completed by {display_name(task.completed_by)}{when}. "
+            "Nothing you sent was saved; open the claim to see what was decided."
+        )
+    return (
+        "This task is no longer waiting: the claim moved on without it (a deadline passed or the "
+        "claim was changed). Nothing you sent was saved; open the claim to see where it is now."
+    )
+
+
+def four_eyes_reason(user: User, task: HumanTask) -> str | None:
+    """Why the four-eyes rule forbids ``user`` to complete ``task``, or None when it allows it.
+
+    The BPMN names, for each deciding task, the tasks whose author may not also decide
+    (``four_eyes_against``); the engine enforces it on completion, this explains it beforehand.
+    """
+    info = claim_process(task.claim_id).user_tasks.get(task.name)
+    if info is None or not info.four_eyes_against:
+        return None
+    earlier = db.session.execute(
+        select(HumanTask.title, HumanTask.completed_at)
+        .where(
+            HumanTask.claim_id == task.claim_id,
+            HumanTask.state == "completed",
+            HumanTask.completed_by == user.username,
+            HumanTask.name.in_(info.four_eyes_against),
+        )
+        .order_by(HumanTask.completed_at)
+        .limit(1)
+    ).first()
+    if earlier is None:
+        return None
+    return (
+        f"You did the step '{earlier.title}' on this claim, so you may not do '{task.title}'. "
+        "The four-eyes rule: a decision is taken by a second person who did not prepare it. "
+        f"Another {ROLE_LABELS.get(task.role, task.role)} must do this task."
+    )
+
+
+def ensure_may_complete(user: User, task_id: str) -> HumanTask:
+    """Check, before the form is sent to the engine, that ``user`` may complete the task now.
+
+    Forbidden for a missing role or the four-eyes rule; Conflict when the task is closed or
+    someone else took it. ``tasks.complete_task`` checks the same under the claim's lock.
+    """
+    task = get_task(user, task_id)
+    if task.state != "open":
+        raise Conflict(closed_message(task))
+    if task.assignee not in (None, user.username):
+        raise Conflict(
+            f"{display_name(task.assignee)} took this task; only they can complete it until they release it."
+        )
+    reason = four_eyes_reason(user, task)
+    if reason:
+        raise Forbidden(reason)
+    return task
+
+
+def take_task(user: User, task_id: str, now: datetime) -> HumanTask:
+    """Mark the task as the user's, so colleagues see it is being worked. One transaction.
+
+    Taking a task one already holds changes nothing. Refused with Conflict when the task is
+    closed or someone else took it first, Forbidden without the role or when four eyes forbids.
+    """
+    task = get_task(user, task_id)
+    if task.state != "open":
+        raise Conflict(closed_message(task))
+    reason = four_eyes_reason(user, task)
+    if reason:
+        raise Forbidden(reason)
+    # One conditional UPDATE: of two officers taking the same task at once, exactly one wins.
+    taken = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.state == "open", HumanTask.assignee.is_(None))
+        .values(assignee=user.username, assigned_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount == 1:
+        db.session.commit()
+        db.session.refresh(task)
+        return task
+    db.session.rollback()
+    task = db.session.get(HumanTask, task_id)
+    if task.state != "open":
+        raise Conflict(closed_message(task))
+    if task.assignee == user.username:
+        return task
+    raise Conflict(f"{display_name(task.assignee)} took this task already; ask them to release it.")
+
+
+def release_task(user: User, task_id: str) -> HumanTask:
+    """Give a task one took back to the worklist. One transaction; releasing a free task is a no-op.
+
+    Only the person who took the task can release it (Forbidden for anyone else).
+    """
+    task = get_task(user, task_id)
+    if task.state != "open":
+        raise Conflict(closed_message(task))
+    if task.assignee is None:
+        return task
+    if task.assignee != user.username:
+        raise Forbidden(f"{display_name(task.assignee)} took this task; only they can release it.")
+    db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.assignee == user.username)
+        .values(assignee=None, assigned_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(task)
+    return task

@@ -1,0 +1,1 @@
+"""Payout batches, the Treasury's register (CSV, pain.001) and its status files."""

@@ -1,0 +1,257 @@
+"""What a signed-in claimant sees of their claim: its status, what happens next and by when, the
+letters issued to them, the documents the fund asks for and the ones it has.
+
+Everything is read from the claim's projections and its process: the status is the BPMN's
+``claim_status``; which message the claim waits for (documents, a reconsideration request) is in
+its snapshot; the claimant's own deadlines (``respond_by``, ``reconsideration_until``) are in its
+process data and end, like the process's timers, at the end of that day in Asia/Almaty.
+
+A claimant seeing their own letter is not written to the access log: the log records which
+*staff member* saw a claimant's personal data (for auditors and the claimant to check); the data
+subject reading their own letter discloses nothing to anyone. The download is logged in the
+application log with the claim's reference and the letter's number only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from fund.claims.claim_file import claim_process
+from fund.common.errors import NotFound
+from fund.common.time import fund_date
+from fund.extensions import db
+from fund.models import Claim, Document, HumanTask, Letter, WorkflowInstance
+from fund.portal.sign_in import PortalSession, claim_of_session
+from workflows import engine
+from workflows.scripting import end_of_day
+
+log = logging.getLogger(__name__)
+
+DOCUMENTS_SUBMITTED = "documents_submitted"
+RECONSIDERATION_REQUESTED = "reconsideration_requested"
+PAYMENT_MESSAGES = ("payment_confirmed", "payment_failed")
+
+# What happens next, by the status of a claim that waits for the fund (an officer's task).
+NEXT_STEP_BY_STATUS = {
+    "submitted": "intake_check",
+    "under_review": "officer_review",
+    "awaiting_approval": "approval",
+    "reconsideration": "reconsideration_review",
+    "payment_failed": "correct_bank_details",
+}
+NEXT_STEPS: tuple[str, ...] = (
+    "intake_check",  # intake checks the documents (by the task's due date)
+    "send_documents",  # the claimant sends the requested documents (by respond_by)
+    "officer_review",  # a reviewer examines the claim
+    "approval",  # an approver decides
+    "payment",  # approved: the Treasury pays
+    "correct_bank_details",  # the payment failed: intake corrects the bank details
+    "reconsideration_possible",  # rejected: reconsideration may be asked (by reconsideration_until)
+    "reconsideration_review",  # another reviewer examines the rejected claim
+    "none",  # nothing more happens: paid, closed, or a deadline has passed
+)
+
+
+@dataclass(frozen=True)
+class LetterRef:
+    id: int
+    kind: str
+    number: str
+    issued_on: date
+    language: str
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    id: int
+    code: str
+    filename: str
+    uploaded_on: date
+
+
+@dataclass(frozen=True)
+class ClaimantView:
+    """The claim as its claimant sees it; codes only (the pages translate them)."""
+
+    reference: str
+    language: str
+    status: str
+    next_step: str
+    due_on: date | None
+    submitted_on: date
+    letters: list[LetterRef]
+    requested_documents: list[str]
+    documents: list[DocumentRef]
+    can_upload: bool
+    reconsideration_until: date | None  # set only while a request can be made now
+
+
+@dataclass(frozen=True)
+class ClaimPosition:
+    """Where a claim stands at an instant, as the claimant's requests need it."""
+
+    status: str
+    completed: bool
+    data: dict[str, Any]
+    waiting: tuple[str, ...]  # messages the process waits for
+    documents_until: date | None  # set only while the documents can be sent now
+    reconsideration_until: date | None  # set only while a request can be made now
+
+    @property
+    def just_submitted(self) -> bool:
+        """Submitted and no intake check done yet: extra documents join the first check."""
+        return self.status == "submitted" and not self.completed and not self.data.get("document_rounds")
+
+    @property
+    def can_upload(self) -> bool:
+        return self.documents_until is not None or self.just_submitted
+
+
+def deadline_open(day: date, now: datetime) -> bool:
+    """Whether a claimant's deadline ``day`` is still open at ``now`` (all of that day in Almaty).
+
+    The process's timer on ``end_of_day(day)`` fires at any instant after it, so the instant
+    itself still belongs to the claimant, as it does for the engine.
+    """
+    return now <= datetime.fromisoformat(end_of_day(day))
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def claim_position(claim: Claim, now: datetime) -> ClaimPosition:
+    """The claim's status, process data and open requests to the claimant at ``now``."""
+    instance = db.session.execute(
+        select(WorkflowInstance.snapshot, WorkflowInstance.completed, WorkflowInstance.process_data).where(
+            WorkflowInstance.claim_id == claim.id
+        )
+    ).first()
+    if instance is None:
+        raise NotFound("this claim has no process", {"": ["not_found"]})
+    data = instance.process_data or {}
+    waiting: tuple[str, ...] = ()
+    if not instance.completed:
+        # Which messages the claim waits for is only in the snapshot (one claim: cheap).
+        waiting = tuple(engine.inspect(claim_process(claim.id), instance.snapshot, now).waiting_messages)
+    documents_until = _day(data.get("respond_by")) if DOCUMENTS_SUBMITTED in waiting else None
+    reconsideration_until = (
+        _day(data.get("reconsideration_until")) if RECONSIDERATION_REQUESTED in waiting else None
+    )
+    return ClaimPosition(
+        status=claim.status,
+        completed=bool(instance.completed),
+        data=data,
+        waiting=waiting,
+        documents_until=documents_until if documents_until and deadline_open(documents_until, now) else None,
+        reconsideration_until=(
+            reconsideration_until
+            if reconsideration_until and deadline_open(reconsideration_until, now)
+            else None
+        ),
+    )
+
+
+def _fund_due_on(claim: Claim) -> date | None:
+    """When the fund expects to finish its current step: the earliest due date of its open tasks."""
+    due = db.session.scalar(
+        select(HumanTask.due_at)
+        .where(HumanTask.claim_id == claim.id, HumanTask.state == "open", HumanTask.due_at.is_not(None))
+        .order_by(HumanTask.due_at)
+        .limit(1)
+    )
+    return fund_date(due) if due is not None else None
+
+
+def _next_step(claim: Claim, position: ClaimPosition) -> tuple[str, date | None]:
+    if position.completed:
+        return "none", None
+    if DOCUMENTS_SUBMITTED in position.waiting:
+        return ("send_documents", position.documents_until) if position.documents_until else ("none", None)
+    if RECONSIDERATION_REQUESTED in position.waiting:
+        if position.reconsideration_until:
+            return "reconsideration_possible", position.reconsideration_until
+        return "none", None
+    if any(name in position.waiting for name in PAYMENT_MESSAGES):
+        return "payment", None
+    step = NEXT_STEP_BY_STATUS.get(position.status)
+    if step is None:
+        return "none", None
+    return step, _fund_due_on(claim)
+
+
+def _letters(claim: Claim) -> list[LetterRef]:
+    rows = db.session.execute(  # no PDFs: only what the list shows
+        select(Letter.id, Letter.kind, Letter.number, Letter.issued_at, Letter.language)
+        .where(Letter.claim_id == claim.id, Letter.status == "issued")
+        .order_by(Letter.issued_at, Letter.id)
+    )
+    return [
+        LetterRef(
+            row.id, row.kind, row.number, fund_date(row.issued_at), row.language or claim.claimant.language
+        )
+        for row in rows
+    ]
+
+
+def _documents(claim: Claim) -> list[DocumentRef]:
+    rows = db.session.execute(  # no contents: only what the list shows
+        select(Document.id, Document.code, Document.filename, Document.uploaded_at)
+        .where(Document.claim_id == claim.id)
+        .order_by(Document.uploaded_at, Document.id)
+    )
+    return [DocumentRef(row.id, row.code, row.filename, fund_date(row.uploaded_at)) for row in rows]
+
+
+def claimant_view(session: PortalSession, now: datetime) -> ClaimantView:
+    """The signed-in claimant's claim: status, next step and its date, letters and documents.
+
+    ``due_on`` is the claimant's own deadline while the fund waits for them (documents:
+    ``respond_by``; reconsideration: ``reconsideration_until``), otherwise the due date of the
+    officer's task the claim waits for, and None when there is none. Dates are in Asia/Almaty.
+    Every document of the claim is listed (names and dates only), including those intake
+    scanned: they are the claimant's own papers, and the list answers "what does the fund have?".
+    """
+    claim = claim_of_session(session)
+    position = claim_position(claim, now)
+    next_step, due_on = _next_step(claim, position)
+    requested = list(position.data.get("missing_documents") or []) if position.documents_until else []
+    return ClaimantView(
+        reference=claim.reference,
+        language=claim.claimant.language,
+        status=claim.status,
+        next_step=next_step,
+        due_on=due_on,
+        submitted_on=fund_date(claim.submitted_at),
+        letters=_letters(claim),
+        requested_documents=requested,
+        documents=_documents(claim),
+        can_upload=position.can_upload,
+        reconsideration_until=position.reconsideration_until,
+    )
+
+
+def claimant_letter(session: PortalSession, letter_id: int) -> tuple[str, bytes]:
+    """An issued letter of the session's claim: (file name, PDF bytes).
+
+    Any other id (another claim's letter, a letter not issued yet, no such letter) gets the same
+    NotFound. Not written to the access log (see the module's note).
+    """
+    claim = claim_of_session(session)
+    if not isinstance(letter_id, int) or not 0 < letter_id < 2**31:  # the column's range
+        raise NotFound("this claim has no such letter", {"letter_id": ["not_found"]})
+    letter = db.session.scalar(
+        select(Letter).where(Letter.id == letter_id, Letter.claim_id == claim.id, Letter.status == "issued")
+    )
+    if letter is None or letter.pdf is None or not letter.number:
+        raise NotFound("this claim has no such letter", {"letter_id": ["not_found"]})
+    log.info("claim %s: the claimant downloaded letter %s", claim.reference, letter.number)
+    return f"{letter.number}.pdf", letter.pdf

@@ -1,0 +1,108 @@
+"""Protection of the public pages: rate limits per address, and the claimant's short session.
+
+Rate limits (Flask-Limiter) apply per client address to portal sign-in, submission and uploads,
+and to letter verification. Their storage is ``FUND_RATELIMIT_STORAGE_URI`` (``memory://`` by
+default: one process only; several app servers need a shared storage such as ``redis://``).
+The limits themselves are configuration (``FUND_RATELIMIT_*``), read on every request. Limits are
+off while testing (``TESTING``) unless ``FUND_RATELIMIT_ENABLED`` is set, so the test suite is
+not throttled; the rate-limit tests switch them on. Lockout per claim reference is the portal
+service's job (``PortalLocked``).
+
+The claimant's session is separate from staff sign-in: the claim's id and reference in the
+signed session cookie, valid for ``FUND_PORTAL_SESSION_MINUTES`` (30) after the last page seen.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from fund.portal import PortalSession
+
+PORTAL_SESSION_KEY = "portal_claim"
+DEFAULT_LIMITS = {
+    "FUND_RATELIMIT_PORTAL_SIGN_IN": "10 per minute;40 per hour",
+    "FUND_RATELIMIT_PORTAL_SUBMIT": "10 per hour",
+    "FUND_RATELIMIT_PORTAL_UPLOAD": "30 per hour",
+    "FUND_RATELIMIT_VERIFY": "30 per minute;300 per hour",
+}
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
+
+
+def init_limits(app: Flask) -> None:
+    """Read the limits and their storage from the environment and bind Flask-Limiter."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("FUND_RATELIMIT_STORAGE_URI", "memory://"))
+    enabled = os.environ.get("FUND_RATELIMIT_ENABLED")
+    app.config.setdefault(
+        "FUND_RATELIMIT_ENABLED", enabled != "0" if enabled is not None else not app.testing
+    )
+    for name, default in DEFAULT_LIMITS.items():
+        app.config.setdefault(name, os.environ.get(name, default))
+    app.config.setdefault(
+        "FUND_PORTAL_SESSION_MINUTES", int(os.environ.get("FUND_PORTAL_SESSION_MINUTES", "30"))
+    )
+    limiter.init_app(app)
+
+
+def _limits_off() -> bool:
+    return not current_app.config["FUND_RATELIMIT_ENABLED"]
+
+
+def limited(config_name: str, methods: tuple[str, ...] = ("POST",)) -> Callable:
+    """Limit a view per client address by the limit named ``config_name`` in the configuration."""
+    return limiter.limit(
+        lambda: current_app.config[config_name],
+        methods=list(methods),
+        exempt_when=_limits_off,
+        scope=config_name,
+    )
+
+
+# --- the claimant's session --------------------------------------------------------------------
+
+
+def remember_claimant(portal_session: PortalSession, now: datetime) -> None:
+    """Keep the signed-in claim in the session cookie (signed: it cannot be changed by the browser)."""
+    session[PORTAL_SESSION_KEY] = {
+        "claim_id": portal_session.claim_id,
+        "reference": portal_session.reference,
+        "signed_in_at": portal_session.signed_in_at.isoformat(),
+        "seen_at": now.isoformat(),
+    }
+
+
+def current_claimant(now: datetime) -> PortalSession | None:
+    """The claim signed in to the portal, or None when nobody is or the session has expired.
+
+    Every page seen moves the expiry on by ``FUND_PORTAL_SESSION_MINUTES``.
+    """
+    kept = session.get(PORTAL_SESSION_KEY)
+    if not isinstance(kept, dict):
+        return None
+    try:
+        seen_at = datetime.fromisoformat(kept["seen_at"])
+        portal_session = PortalSession(
+            claim_id=int(kept["claim_id"]),
+            reference=str(kept["reference"]),
+            signed_in_at=datetime.fromisoformat(kept["signed_in_at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        forget_claimant()
+        return None
+    if now - seen_at > timedelta(minutes=current_app.config["FUND_PORTAL_SESSION_MINUTES"]):
+        forget_claimant()
+        return None
+    kept["seen_at"] = now.isoformat()
+    session[PORTAL_SESSION_KEY] = kept
+    return portal_session
+
+
+def forget_claimant() -> None:
+    """Sign the claimant out of the portal (staff sign-in, if any, is untouched)."""
+    session.pop(PORTAL_SESSION_KEY, None)

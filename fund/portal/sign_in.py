@@ -1,0 +1,160 @@
+"""Claimants sign in to the portal with their claim's reference and access code.
+
+Guessing is limited per reference, in the database (so it holds across app servers): after
+``FUND_PORTAL_MAX_FAILURES`` (5) wrong codes in a row the reference is locked for
+``FUND_PORTAL_LOCK_MINUTES`` (15). References that do not exist are counted and locked exactly
+like real ones, and the access code is checked against a hash even for them (see
+:func:`fund.claims.submission.claim_for_claimant`), so neither the answers nor their timing tell
+which references exist. While a reference is locked every attempt gets the same answer, right
+code or not, and does not extend the lock: otherwise anyone could keep a claimant locked out for
+good by typing their reference now and then. Rate limits per client address are the web layer's.
+
+Concurrent attempts on one reference are serialised on its failure row (``FOR UPDATE`` on
+PostgreSQL, the database write lock on SQLite), so no failure is lost to a race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from fund.claims.submission import SubmittedClaim, claim_for_claimant
+from fund.common.errors import NotFound, ServiceError, Unauthenticated
+from fund.extensions import db
+from fund.models import Claim, PortalSignInFailure
+
+MAX_FAILURES = 5  # default of FUND_PORTAL_MAX_FAILURES
+LOCK_MINUTES = 15  # default of FUND_PORTAL_LOCK_MINUTES
+REFERENCE_KEY_LENGTH = 40  # longer input cannot be a reference; its first 40 characters are counted
+
+
+@dataclass(frozen=True)
+class PortalSession:
+    """A claimant signed in to one claim (kept by the web layer, which also decides its lifetime)."""
+
+    claim_id: int
+    reference: str
+    signed_in_at: datetime
+
+
+class PortalSignInRefused(ServiceError):
+    """The reference or the access code is wrong: one answer for both."""
+
+    code, http_status = "portal_sign_in_refused", 401
+
+
+class PortalLocked(ServiceError):
+    """Too many wrong access codes for this reference: signing in is refused until ``locked_until``."""
+
+    code, http_status = "portal_locked", 429
+
+    def __init__(self, locked_until: datetime):
+        super().__init__(
+            "too many wrong access codes for this reference: signing in is locked until "
+            f"{locked_until:%Y-%m-%d %H:%M} UTC",
+            {"reference": ["locked"]},
+        )
+        self.locked_until = locked_until
+
+
+def portal_setting(name: str, default: int) -> int:
+    """An integer setting of the portal from the app's configuration (the default without an app)."""
+    if has_app_context():
+        return int(current_app.config.get(name, default))
+    return default
+
+
+def _reference_key(reference: str | None) -> str:
+    # PostgreSQL refuses text that holds U+0000; no reference holds one.
+    return (reference or "").replace("\x00", "").strip().upper()[:REFERENCE_KEY_LENGTH]
+
+
+def _locked_failure_row(key: str) -> PortalSignInFailure:
+    """The reference's failure row, created if missing, locked until the transaction ends.
+
+    The insert-or-nothing is a write: on SQLite it takes the database's write lock, so a
+    concurrent attempt waits here (busy_timeout) and then reads what this one committed; on
+    PostgreSQL the row lock does the same for attempts on the same reference only.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(PortalSignInFailure)
+        .values(reference=key, failures=0)
+        .on_conflict_do_nothing(index_elements=["reference"])
+    )
+    return db.session.scalar(
+        select(PortalSignInFailure)
+        .where(PortalSignInFailure.reference == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def sign_in_claimant(reference: str, access_code: str, now: datetime) -> PortalSession:
+    """Sign a claimant in with the claim's reference and access code.
+
+    Raises :class:`PortalSignInRefused` (401) for a wrong reference or a wrong code alike, and
+    :class:`PortalLocked` (429) once the reference is locked: on the failure that reaches the
+    limit and on every attempt until the lock ends. A success clears the reference's failures.
+    """
+    key = _reference_key(reference)
+    max_failures = portal_setting("FUND_PORTAL_MAX_FAILURES", MAX_FAILURES)
+    lock = timedelta(minutes=portal_setting("FUND_PORTAL_LOCK_MINUTES", LOCK_MINUTES))
+    try:
+        row = _locked_failure_row(key)
+        if row.locked_until is not None and row.locked_until > now:
+            locked_until = row.locked_until
+            db.session.commit()
+            raise PortalLocked(locked_until)
+        try:
+            claim = claim_for_claimant(reference or "", access_code or "")
+        except NotFound:
+            claim = None
+        if claim is not None:
+            db.session.delete(row)
+            db.session.commit()
+            return PortalSession(claim.id, claim.reference, now)
+        if row.locked_until is not None:  # a lock that has ended: counting starts again
+            row.failures, row.locked_until = 0, None
+        row.failures += 1
+        row.last_failed_at = now
+        if row.failures >= max_failures:
+            row.locked_until = now + lock
+        locked_until = row.locked_until
+        db.session.commit()
+    except ServiceError:
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+    if locked_until is not None:
+        raise PortalLocked(locked_until)
+    raise PortalSignInRefused(
+        "no claim with this reference and access code",
+        {"reference": ["reference_or_code_wrong"], "access_code": ["reference_or_code_wrong"]},
+    )
+
+
+def session_for_new_claim(submitted: SubmittedClaim, now: datetime) -> PortalSession:
+    """A portal session for the claim just submitted in this request (no access code needed).
+
+    The claimant may then add documents at once (see :func:`upload_documents`).
+    """
+    claim_id = db.session.scalar(select(Claim.id).where(Claim.reference == submitted.reference))
+    if claim_id is None:
+        raise NotFound(f"no claim {submitted.reference}", {"reference": ["not_found"]})
+    return PortalSession(claim_id, submitted.reference, now)
+
+
+def claim_of_session(session: PortalSession) -> Claim:
+    """The session's claim; Unauthenticated (401) if the session names no such claim."""
+    valid_id = isinstance(session.claim_id, int) and 0 < session.claim_id < 2**31  # the column's range
+    claim = db.session.get(Claim, session.claim_id) if valid_id else None
+    if claim is None or claim.reference != session.reference:
+        raise Unauthenticated("this portal session is not valid; sign in again", {"": ["session_invalid"]})
+    return claim

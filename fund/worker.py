@@ -1,0 +1,85 @@
+"""The worker's rounds: what ``fund worker`` does every interval, one function per job.
+
+Each round is safe to run in several workers at once against one PostgreSQL database (rows are
+claimed with ``FOR UPDATE SKIP LOCKED`` or made idempotent), and a failing round is logged and
+left for the next one without stopping the others. ``fund worker`` only loops over them
+(:func:`run_round`); tests call them one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fund.audit.seals import SEAL_LAG, seal_history
+from fund.claims.timers import fire_due_timers
+from fund.common.system import system_user
+from fund.extensions import db
+from fund.notifications.queue import send_due_notifications
+from fund.recourse.cases import open_due_recourse_cases
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class WorkerRound:
+    """What one round did; ``None`` where a job failed (it was logged and is tried again next round)."""
+
+    timers_fired: list[str] = field(default_factory=list)
+    timers_failed: list[str] = field(default_factory=list)
+    recourse_opened: list[str] | None = None
+    notifications_sent: int | None = None
+    sealed: bool | None = None
+
+
+def fire_timers(clock: Clock, should_stop: Callable[[], bool] | None = None) -> tuple[list[str], list[str]]:
+    """Fire every due timer, each claim at the clock's time as it starts: (fired, failed) references.
+
+    A claim whose timers fail is logged with its traceback and keeps its timers for the next round.
+    """
+    timers = fire_due_timers(clock, should_stop=should_stop)
+    return timers.fired, timers.failed
+
+
+def open_recourse_cases(now: datetime) -> list[str] | None:
+    """Open the recourse cases (Art. 11) due since a payment was confirmed after its conviction."""
+    try:
+        return open_due_recourse_cases(now)
+    except Exception:  # logged; the next round tries again (opening is idempotent)
+        db.session.rollback()
+        log.exception("opening recourse cases failed")
+        return None
+
+
+def send_notifications(now: datetime) -> int | None:
+    """Send the due e-mails of the outbox (nothing is sent without FUND_SMTP_HOST)."""
+    try:
+        return send_due_notifications(now)
+    except Exception:  # logged; unsent messages stay in the outbox for the next round
+        db.session.rollback()
+        log.exception("sending notifications failed")
+        return None
+
+
+def seal_if_due(now: datetime) -> bool | None:
+    """Seal the history once a day, as of a minute ago: commands still in flight are not cut."""
+    try:
+        return seal_history(now - SEAL_LAG, system_user(), if_due=True) is not None
+    except Exception:  # another worker sealed at the same moment: its seal stands
+        db.session.rollback()
+        log.warning("daily seal skipped", exc_info=True)
+        return None
+
+
+def run_round(clock: Clock, should_stop: Callable[[], bool] | None = None) -> WorkerRound:
+    """One round of every job, in order: timers, recourse cases, notifications, the daily seal."""
+    done = WorkerRound()
+    done.timers_fired, done.timers_failed = fire_timers(clock, should_stop)
+    done.recourse_opened = open_recourse_cases(clock())
+    done.notifications_sent = send_notifications(clock())
+    done.sealed = seal_if_due(clock())
+    return done
