@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=os.environ.get("FUND_LOG_LEVEL", "INFO"))
     logging.getLogger("spiff").setLevel(logging.WARNING)  # it logs every task state change
 
+    app.extensions["fund_app_factory"] = create_app  # how to make this app again (audit's worker processes)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
 

@@ -16,7 +16,8 @@ import pytest
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from workflows.decision_tables import TableProblem, check_decision_tables, evaluate_decision, main
+from workflows.decision_table_checks import TableProblem, check_decision_tables, main
+from workflows.decision_tables import evaluate_decision
 
 BPMN_DIR = Path(__file__).resolve().parents[1] / "bpmn"
 SHIPPED = [BPMN_DIR / "eligibility.dmn", BPMN_DIR / "required_documents.dmn"]

@@ -25,16 +25,8 @@ from tests.engine_helpers import (
     drive_to_rejection,
     return_to_review,
 )
-from workflows.diagram import (
-    FLOW_NODES,
-    FLOW_OTHER,
-    FLOW_TAKEN,
-    STATE_STYLE,
-    TEXT,
-    claim_flows_taken,
-    claim_step_states,
-    render_process_svg,
-)
+from workflows.diagram import FLOW_NODES, claim_flows_taken, claim_step_states
+from workflows.diagram_svg import FLOW_OTHER, FLOW_TAKEN, STATE_STYLE, TEXT, render_process_svg
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SVG_NS = {"svg": "http://www.w3.org/2000/svg"}

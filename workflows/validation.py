@@ -85,7 +85,7 @@ def _user_task_problems(path: str, doc: etree._Element, forms: set[str]) -> list
 
 def check_process_files(files: ProcessFiles, process_id: str) -> list[str]:
     """Every problem that must stop a deploy of these files, one line each; [] when none."""
-    from .decision_tables import check_decision_tables
+    from .decision_table_checks import check_decision_tables
     from .forms import check_forms
 
     problems: list[str] = []

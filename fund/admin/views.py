@@ -1,9 +1,9 @@
 """Administration pages: staff accounts and roles, MCI rates, process versions.
 
-Administrators only: every view calls a service in ``fund.admin.accounts``, which checks the role
-(a signed-in user without it gets 403; anonymous visitors are sent to sign in). Every form posts
-with a CSRF token; a refused form is shown again with each problem next to its field. These pages
-show staff accounts and claim references, never a claimant's personal data.
+Administrators only: every view calls a service in ``fund.admin`` (accounts, MCI rates, process
+versions), which checks the role (a signed-in user without it gets 403; anonymous visitors are
+sent to sign in). Every form posts with a CSRF token; a refused form is shown again with each
+problem next to its field. These pages show staff accounts and claim references, never a claimant's personal data.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from fund.admin import accounts as admin
+from fund.admin import mci_rates as rates_service
+from fund.admin import process_versions as versions_service
 from fund.common.errors import Invalid
 from fund.common.time import utc_now
 from fund.models import ROLES
@@ -61,8 +63,8 @@ def index():
         "admin/index.html",
         active_users=sum(1 for user in accounts if user.active),
         inactive_users=sum(1 for user in accounts if not user.active),
-        rate_in_force=next((rate for rate in admin.list_mci_rates(me, now) if rate.in_force_today), None),
-        current_version=next((v for v in admin.list_process_versions(me) if v.current), None),
+        rate_in_force=next((r for r in rates_service.list_mci_rates(me, now) if r.in_force_today), None),
+        current_version=next((v for v in versions_service.list_process_versions(me) if v.current), None),
     )
 
 
@@ -198,19 +200,19 @@ def mci_rates():
     if request.method == "POST":
         form = {name: request.form.get(name, "") for name in form}
         try:
-            added = admin.add_mci_rate(me, form["effective_from"], form["amount_kzt"], now)
+            added = rates_service.add_mci_rate(me, form["effective_from"], form["amount_kzt"], now)
         except Invalid as error:
             errors = error.fields
         else:
             flash(_added_rate_message(added))
             return redirect(url_for("admin.mci_rates"))
-    rates = admin.list_mci_rates(me, now)
+    rates = rates_service.list_mci_rates(me, now)
     return render_template("admin/mci_rates.html", rates=rates, form=form, errors=errors), (
         422 if errors else 200
     )
 
 
-def _added_rate_message(added: admin.AddedMciRate) -> str:
+def _added_rate_message(added: rates_service.AddedMciRate) -> str:
     rate = added.rate
     message = f"The MCI of {rate.amount_kzt:,} tenge in force from {rate.effective_from:%d.%m.%Y} was added."
     if added.next_rate_from is not None:
@@ -239,18 +241,17 @@ def processes():
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            deployment = admin.deploy(me, utc_now())
+            deployment = versions_service.deploy(me, utc_now())
         except Invalid as error:
             errors = error.fields or {"bpmn": [error.message]}
         else:
             flash(_deployment_message(deployment))
             return redirect(url_for("admin.processes"))
-    return render_template("admin/processes.html", versions=admin.list_process_versions(me), errors=errors), (
-        422 if errors else 200
-    )
+    versions = versions_service.list_process_versions(me)
+    return render_template("admin/processes.html", versions=versions, errors=errors), (422 if errors else 200)
 
 
-def _deployment_message(deployment: admin.Deployment) -> str:
+def _deployment_message(deployment: versions_service.Deployment) -> str:
     version = deployment.version.version
     if deployment.new:
         return (
@@ -271,9 +272,9 @@ def process(version: str):
     """One process version: its files and the claims running on it (by reference)."""
     me = _me()
     page = max(request.args.get("page", 1, type=int), 1)
-    row = admin.get_process_version(me, version)
-    claims, total = admin.claims_on_version(me, version, page)
-    pages = max(-(-total // admin.CLAIMS_PAGE_SIZE), 1)
+    row = versions_service.get_process_version(me, version)
+    claims, total = versions_service.claims_on_version(me, version, page)
+    pages = max(-(-total // versions_service.CLAIMS_PAGE_SIZE), 1)
     return render_template(
         "admin/process.html", version=row, claims=claims, total=total, page=page, pages=pages
     )

@@ -14,8 +14,8 @@ from sqlalchemy import exists, func, or_, select
 from fund.audit.replay import AUDIT_ROLES
 from fund.claims.claim_file import officer_namer
 from fund.claims.submission import get_claim
-from fund.claims.wording import CATEGORY_LABELS, STATUS_LABELS, label
 from fund.common.access import require_role
+from fund.common.wording import CATEGORY_LABELS, STATUS_LABELS, label
 from fund.extensions import db
 from fund.models import AccessLogEntry, Claim, HumanTask, User, WorkflowEvent
 

@@ -38,19 +38,14 @@ from fund.claims.history import (
 from fund.claims.personal_data import mask_date, mask_email, mask_iban, mask_iin, mask_phone
 from fund.claims.process_versions import process_for_version
 from fund.claims.submission import get_claim
-from fund.claims.wording import MESSAGE_LABELS, STATUS_LABELS, label, task_labels
 from fund.common.access import require_role
 from fund.common.errors import NotFound
+from fund.common.wording import MESSAGE_LABELS, STATUS_LABELS, label, task_labels
 from fund.extensions import db
 from fund.models import HumanTask, User, WorkflowInstance
 from workflows import engine
-from workflows.diagram import (
-    GATEWAYS,
-    claim_flows_taken,
-    claim_step_states,
-    read_process_model,
-    render_process_svg,
-)
+from workflows.diagram import GATEWAYS, claim_flows_taken, claim_step_states, read_process_model
+from workflows.diagram_svg import render_process_svg
 from workflows.specs import MAIN_PROCESS, ProcessSpec
 
 AUDIT_ROLES = ("auditor", "admin")

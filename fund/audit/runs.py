@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
@@ -151,7 +152,8 @@ def _results(
     done: dict[int, BatchResult] = {}
     # Spawned, not forked: a fork would share the parent's database connections.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(jobs, len(batches)), context, _start_worker, (url,)) as pool:
+    factory = current_app.extensions["fund_app_factory"]  # fund.create_app, passed by reference
+    with ProcessPoolExecutor(min(jobs, len(batches)), context, _start_worker, (factory, url)) as pool:
         futures = {pool.submit(_verify_in_worker, batch): index for index, batch in enumerate(batches)}
         for future in as_completed(futures):
             result = future.result()
@@ -165,10 +167,8 @@ def _results(
 _worker: dict[str, object] = {}
 
 
-def _start_worker(database_url: str) -> None:
+def _start_worker(create_app: Callable[[dict], Flask], database_url: str) -> None:
     """A worker process: the application on the same database, its context open for its lifetime."""
-    from fund import create_app
-
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     context = app.app_context()
     context.push()

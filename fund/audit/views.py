@@ -18,9 +18,9 @@ from fund.audit.seals import export_claim
 from fund.claims.claim_file import claim_view
 from fund.claims.history import verify_claim
 from fund.claims.submission import get_claim
-from fund.claims.wording import CATEGORY_LABELS, STATUS_LABELS
 from fund.common.access import require_role
 from fund.common.time import utc_now
+from fund.common.wording import CATEGORY_LABELS, STATUS_LABELS
 from fund.web.panels import CLAIM_PAGE, panels
 
 audit_blueprint = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")

@@ -28,7 +28,10 @@ from fund.claims.instances import LETTER_MESSAGE_PREFIX
 from fund.claims.personal_data import PERSONAL_DATA_ROLES, Person, answer_masker, log_access, people_of
 from fund.claims.process_versions import process_for_version
 from fund.claims.submission import get_claim
-from fund.claims.wording import (
+from fund.common.access import require_role
+from fund.common.errors import NotFound
+from fund.common.time import fund_date
+from fund.common.wording import (
     CATEGORY_LABELS,
     CLAIMANT_ROLE_LABELS,
     HARM_LABELS,
@@ -37,13 +40,11 @@ from fund.claims.wording import (
     label,
     task_labels,
 )
-from fund.common.access import require_role
-from fund.common.errors import NotFound
-from fund.common.time import fund_date
 from fund.extensions import db
 from fund.models import Claim, Document, HumanTask, Letter, Timer, User, WorkflowEvent, WorkflowInstance
 from workflows import engine
-from workflows.diagram import claim_flows_taken, claim_step_states, read_process_model, render_process_svg
+from workflows.diagram import claim_flows_taken, claim_step_states, read_process_model
+from workflows.diagram_svg import render_process_svg
 from workflows.specs import MAIN_PROCESS, ProcessSpec
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from typing import Any
 
 from fund.claims.claim_file import ClaimView, CompletedTask, claim_process, claim_view
 from fund.claims.tasks import task_form
-from fund.claims.wording import task_labels
+from fund.common.wording import task_labels
 from fund.models import User
 from fund.officers.worklist import closed_message, display_name, four_eyes_reason, get_task, sla_state
 

@@ -16,10 +16,10 @@ from flask_login import current_user, login_required
 from fund.claims import claim_file, tasks
 from fund.claims import personal_data as personal_data_service
 from fund.claims.submission import get_claim
-from fund.claims.wording import CATEGORY_LABELS, STATUS_LABELS, label
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Invalid, NotFound
 from fund.common.time import utc_now
+from fund.common.wording import CATEGORY_LABELS, STATUS_LABELS, label
 from fund.models import ROLES
 from fund.officers import task_page, worklist
 from fund.web import forms

@@ -24,9 +24,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from fund.claims.claim_file import claim_process, claim_view, reveal_personal_data
 from fund.claims.process_versions import process_for_version
-from fund.claims.wording import CATEGORY_LABELS, ROLE_LABELS, task_labels
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Forbidden, NotFound
+from fund.common.wording import CATEGORY_LABELS, ROLE_LABELS, task_labels
 from fund.extensions import db
 from fund.models import ROLES, Claim, HumanTask, ProcessVersion, User
 from workflows.scripting import FUND_TIME_ZONE

@@ -26,9 +26,9 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from fund.claims.wording import NO_CATEGORY
 from fund.common.access import require_role
 from fund.common.time import fund_date
+from fund.common.wording import NO_CATEGORY
 from fund.extensions import db
 from fund.models import Claim, OffenderDebt, Payment, RecourseCase, RecoveredPayment, User
 from fund.recourse.rules import case_outstanding

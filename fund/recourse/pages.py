@@ -19,10 +19,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from fund.claims.personal_data import log_access, mask_iin, mask_name
-from fund.claims.wording import CATEGORY_LABELS, label
 from fund.common.access import require_role
 from fund.common.errors import NotFound
 from fund.common.time import fund_date
+from fund.common.wording import CATEGORY_LABELS, label
 from fund.extensions import db
 from fund.models import Claim, ConvictedOffender, Conviction, RecourseCase, User
 from fund.recourse.cases import READING_ROLES, RECORDING_ROLES, recovered_on_case

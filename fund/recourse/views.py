@@ -13,10 +13,10 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from fund.claims.wording import CATEGORY_LABELS, label
 from fund.common.access import require_role
 from fund.common.errors import Invalid
 from fund.common.time import utc_now
+from fund.common.wording import CATEGORY_LABELS, label
 from fund.recourse import cases as recourse
 from fund.recourse import ledger as ledger_service
 from fund.recourse import pages as recourse_views

@@ -27,9 +27,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 
-from fund.claims.wording import NO_CATEGORY
 from fund.common.access import require_role
 from fund.common.time import fund_date
+from fund.common.wording import NO_CATEGORY
 from fund.extensions import db
 from fund.models import Claim, HumanTask, User, WorkflowInstance
 

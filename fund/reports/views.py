@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from fund.claims.wording import CATEGORY_LABELS, label
 from fund.common.time import utc_now
+from fund.common.wording import CATEGORY_LABELS, label
 from fund.reports import dashboard as reports
 from fund.web import charts
 from fund.web.formatting import short_label, template_helpers

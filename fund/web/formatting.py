@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fund.claims.wording import CATEGORY_LABELS, NO_CATEGORY, ROLE_LABELS, STATUS_LABELS, label
+from fund.common.wording import CATEGORY_LABELS, NO_CATEGORY, ROLE_LABELS, STATUS_LABELS, label
 
 
 def short_label(code: str) -> str:
