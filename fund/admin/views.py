@@ -3,7 +3,8 @@
 Administrators only: every view calls a service in ``fund.admin`` (accounts, MCI rates, process
 versions), which checks the role (a signed-in user without it gets 403; anonymous visitors are
 sent to sign in). Every form posts with a CSRF token; a refused form is shown again with each
-problem next to its field. These pages show staff accounts and claim references, never a claimant's personal data.
+problem next to its field. These pages show staff accounts and claim references, never a
+claimant's personal data.
 """
 
 from __future__ import annotations

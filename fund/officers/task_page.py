@@ -12,7 +12,8 @@ from fund.claims.claim_file import ClaimView, CompletedTask, claim_process, clai
 from fund.claims.tasks import task_form
 from fund.common.wording import task_labels
 from fund.models import User
-from fund.officers.worklist import closed_message, display_name, four_eyes_reason, get_task, sla_state
+from fund.officers.assignment import closed_message, display_name, four_eyes_reason, get_task
+from fund.officers.worklist import sla_state
 
 
 @dataclass

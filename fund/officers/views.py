@@ -21,7 +21,7 @@ from fund.common.errors import Conflict, Invalid, NotFound
 from fund.common.time import utc_now
 from fund.common.wording import CATEGORY_LABELS, STATUS_LABELS, label
 from fund.models import ROLES
-from fund.officers import task_page, worklist
+from fund.officers import assignment, task_page, worklist
 from fund.web import forms
 from fund.web.downloads import attachment
 from fund.web.panels import CLAIM_PAGE, panels
@@ -100,7 +100,7 @@ def worklist_page():
 @login_required
 def take(task_id: str):
     """Take a task: colleagues see it is being worked by you."""
-    task = worklist.take_task(_me(), task_id, utc_now())
+    task = assignment.take_task(_me(), task_id, utc_now())
     flash(f"You took the task '{task.title}' of claim {task.claim.reference}. Colleagues see it is yours.")
     return redirect(_back(url_for("officer.task", task_id=task_id)))
 
@@ -109,7 +109,7 @@ def take(task_id: str):
 @login_required
 def release(task_id: str):
     """Give a task you took back to the worklist."""
-    task = worklist.release_task(_me(), task_id)
+    task = assignment.release_task(_me(), task_id)
     flash(f"You released the task '{task.title}' of claim {task.claim.reference}.")
     return redirect(_back(url_for("officer.worklist")))
 
@@ -130,7 +130,7 @@ def task(task_id: str):
 
     data = forms.parse_form(view.form, request.form)
     try:
-        worklist.ensure_may_complete(_me(), task_id)
+        assignment.ensure_may_complete(_me(), task_id)
         completed = tasks.complete_task(_me(), task_id, data, now)
     except Invalid as error:
         return _task_page(view, data, error.fields, 422)

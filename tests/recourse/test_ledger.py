@@ -21,7 +21,7 @@ import pytest
 from fund.recourse import cases as recourse
 from fund.recourse.ledger import LEDGER_COLUMNS, fund_ledger, ledger_csv
 from tests.officer_helpers import browser, html
-from tests.test_recourse import approved_claim, case_of, conviction, pay_approved_claims, recovery
+from tests.recourse.test_recourse import approved_claim, case_of, conviction, pay_approved_claims, recovery
 
 TORTURE, TRAFFICKING = 40 * 3932, 30 * 3932
 DECEMBER_2330_ALMATY = datetime(2025, 12, 31, 18, 30, tzinfo=UTC)

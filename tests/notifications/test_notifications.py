@@ -21,10 +21,10 @@ from fund.extensions import db
 from fund.models import Claim, Notification, WorkflowEvent
 from fund.notifications.queue import ON_ENTERING_STATUS
 from fund.notifications.render import PORTAL_STATUS_PATH
+from tests.audit.test_replay import PATHS, RECONSIDERATION_APPROVE, REJECT, REJECT_REVIEW, Driver
 from tests.conftest import DOCUMENTS_MISSING, claim_body, stored_claim
-from tests.test_replay import PATHS, RECONSIDERATION_APPROVE, REJECT, REJECT_REVIEW, Driver
 
-BPMN = Path(__file__).resolve().parent.parent / "bpmn"
+BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 
 
 @pytest.fixture

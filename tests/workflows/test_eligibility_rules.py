@@ -15,7 +15,7 @@ import pytest
 
 from workflows.decision_tables import evaluate_decision
 
-ELIGIBILITY_DMN = Path(__file__).resolve().parents[1] / "bpmn" / "eligibility.dmn"
+ELIGIBILITY_DMN = Path(__file__).resolve().parents[2] / "bpmn" / "eligibility.dmn"
 
 # An adult victim of a crime under art. 106 with grave harm, filed a few weeks after recognition.
 BASE_CLAIM: dict[str, Any] = {

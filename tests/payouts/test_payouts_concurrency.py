@@ -23,9 +23,9 @@ from fund.models import Payment, User
 from fund.payouts.batches import BatchFilters, build_payout_batch
 from fund.payouts.register import export_register_csv
 from fund.payouts.results import import_payment_results
+from tests.claims.test_concurrency import arrive_together, run_together
 from tests.payout_helpers import approved_claims, built_and_approved, finance_officer, paid_rows, status_file
-from tests.test_concurrency import arrive_together, run_together
-from tests.test_payouts_results import messages_of
+from tests.payouts.test_payouts_results import messages_of
 
 
 def user_named(username: str) -> User:

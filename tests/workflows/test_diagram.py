@@ -30,7 +30,7 @@ from workflows.diagram_svg import FLOW_OTHER, FLOW_TAKEN, STATE_STYLE, TEXT, ren
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SVG_NS = {"svg": "http://www.w3.org/2000/svg"}
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MAIN = "compensation_claim"
 MAIN_XML = (BPMN_DIR / f"{MAIN}.bpmn").read_bytes()
 

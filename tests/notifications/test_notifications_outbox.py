@@ -17,7 +17,7 @@ from fund.extensions import db
 from fund.models import Notification
 from fund.notifications.outbox import INTERRUPTED_AFTER, outbox, retry_notification
 from fund.notifications.queue import send_due_notifications
-from tests import test_notifications_sending as smtp
+from tests.notifications import test_notifications_sending as smtp
 from tests.officer_helpers import browser, form_on, html, main_text, post_with_token, send
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

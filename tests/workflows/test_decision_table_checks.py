@@ -19,7 +19,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from workflows.decision_table_checks import TableProblem, check_decision_tables, main
 from workflows.decision_tables import evaluate_decision
 
-BPMN_DIR = Path(__file__).resolve().parents[1] / "bpmn"
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 SHIPPED = [BPMN_DIR / "eligibility.dmn", BPMN_DIR / "required_documents.dmn"]
 DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 DMNDI13 = "https://www.omg.org/spec/DMN/20191111/DMNDI/"

@@ -17,7 +17,7 @@ from fund.extensions import db
 from fund.models import Claimant
 from fund.web import charts
 from tests.conftest import PASSWORD
-from tests.test_reports import NOW, fund_at_work  # noqa: F401  (the scene, a fixture)
+from tests.reports.test_reports import NOW, fund_at_work  # noqa: F401  (the scene, a fixture)
 from tests.web_helpers import sign_in
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -133,7 +133,7 @@ def test_completing_an_already_completed_task_is_a_conflict(submitted, officers)
 def test_a_task_another_officer_took_cannot_be_completed_until_they_release_it(
     submitted, officers, staff, clock
 ):
-    from fund.officers.worklist import release_task, take_task
+    from fund.officers.assignment import release_task, take_task
 
     intake = officers.task(submitted, "intake_check", "ivan")
     colleague = staff.user("inna", "intake")

@@ -36,7 +36,7 @@ from fund.models import Claim, Letter
 from tests.conftest import DOCUMENTS_MISSING
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the `clock` fixture's instant: 14:00 in Almaty
-CODES = json.loads((Path(__file__).parent.parent / "bpmn" / "forms" / "codes.json").read_text())["$defs"]
+CODES = json.loads((Path(__file__).parents[2] / "bpmn" / "forms" / "codes.json").read_text())["$defs"]
 CODE_ON_LETTER = re.compile(r"\b([A-Z2-9]{5}-[A-Z2-9]{5})\b")
 NAMES = {"kk": "Жиһан Өмірзақова", "ru": "Ольга Петрова", "en": "Dana Bekova"}
 HEADERS = {

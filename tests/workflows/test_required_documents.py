@@ -8,7 +8,7 @@ import pytest
 
 from workflows.decision_tables import evaluate_decision
 
-REQUIRED_DOCUMENTS_DMN = Path(__file__).resolve().parents[1] / "bpmn" / "required_documents.dmn"
+REQUIRED_DOCUMENTS_DMN = Path(__file__).resolve().parents[2] / "bpmn" / "required_documents.dmn"
 
 ALWAYS = ["identity_document", "victim_recognition_decision"]
 CATEGORIES = ["torture", "trafficking", "sexual_violence_minor", "grave_harm", "death", "ineligible"]

@@ -15,7 +15,7 @@ from fund.extensions import db
 from fund.letters.service import issue_letter
 from fund.letters.views import MAX_PDF_BYTES, verify_blueprint
 from fund.models import Claim, Letter
-from tests.test_letters import code_printed_on
+from tests.letters.test_letters import code_printed_on
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NAME = "Жиһан Өмірзақова"

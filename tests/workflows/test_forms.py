@@ -22,7 +22,7 @@ from workflows.forms import (
     validate_form_data,
 )
 
-FORMS_DIR = Path(__file__).resolve().parents[1] / "bpmn" / "forms"
+FORMS_DIR = Path(__file__).resolve().parents[2] / "bpmn" / "forms"
 SHIPPED_FORMS = [
     "approval",
     "correct_bank_details",

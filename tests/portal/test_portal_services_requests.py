@@ -26,7 +26,7 @@ from fund.portal import (
     upload_documents,
 )
 from tests.conftest import stored_claim
-from tests.test_portal_services import (
+from tests.portal.test_portal_services import (
     T0,
     end_of_day_in_almaty,
     file_claim,
