@@ -23,6 +23,7 @@ from .portal_sign_in import (
     PortalLocked,
     PortalSession,
     PortalSignInRefused,
+    claim_for_status,
     session_for_new_claim,
     sign_in_claimant,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "PortalSession",
     "PortalSignInRefused",
     "UploadedFile",
+    "claim_for_status",
     "claimant_letter",
     "claimant_view",
     "request_reconsideration",

@@ -1,8 +1,11 @@
 """Protection of the public pages: rate limits per address, and the claimant's short session.
 
 Rate limits (Flask-Limiter) apply per client address to portal sign-in, submission and uploads,
-and to letter verification. Their storage is ``FUND_RATELIMIT_STORAGE_URI`` (``memory://`` by
-default: one process only; several app servers need a shared storage such as ``redis://``).
+to letter verification, and to the API's ways in (tokens; a claim's status, which shares the
+portal sign-in's limit: one budget of guesses per address, whichever way they come). Their
+storage is ``FUND_RATELIMIT_STORAGE_URI`` (``memory://`` by default: one process only; several
+app servers need a shared storage such as ``redis://``), its keys prefixed with
+``FUND_RATELIMIT_KEY_PREFIX`` when several deployments share one storage.
 The limits themselves are configuration (``FUND_RATELIMIT_*``), read on every request. Limits are
 off while testing (``TESTING``) unless ``FUND_RATELIMIT_ENABLED`` is set, so the test suite is
 not throttled; the rate-limit tests switch them on. Lockout per claim reference is the portal
@@ -15,6 +18,7 @@ signed session cookie, valid for ``FUND_PORTAL_SESSION_MINUTES`` (30) after the 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -30,6 +34,7 @@ DEFAULT_LIMITS = {
     "FUND_RATELIMIT_PORTAL_SUBMIT": "10 per hour",
     "FUND_RATELIMIT_PORTAL_UPLOAD": "30 per hour",
     "FUND_RATELIMIT_VERIFY": "30 per minute;300 per hour",
+    "FUND_RATELIMIT_API_TOKENS": "10 per minute;60 per hour",
 }
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
@@ -38,6 +43,7 @@ limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
 def init_limits(app: Flask) -> None:
     """Read the limits and their storage from the environment and bind Flask-Limiter."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("FUND_RATELIMIT_STORAGE_URI", "memory://"))
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", os.environ.get("FUND_RATELIMIT_KEY_PREFIX", ""))
     enabled = os.environ.get("FUND_RATELIMIT_ENABLED")
     app.config.setdefault(
         "FUND_RATELIMIT_ENABLED", enabled != "0" if enabled is not None else not app.testing
@@ -55,13 +61,25 @@ def _limits_off() -> bool:
 
 
 def limited(config_name: str, methods: tuple[str, ...] = ("POST",)) -> Callable:
-    """Limit a view per client address by the limit named ``config_name`` in the configuration."""
-    return limiter.limit(
+    """Limit a view per client address by the limit named ``config_name`` in the configuration.
+
+    Every view limited by the same name counts against one budget per address (the portal's
+    sign-in and the API's status check both take guesses at access codes).
+    """
+    return limiter.shared_limit(
         lambda: current_app.config[config_name],
+        scope=config_name,
         methods=list(methods),
         exempt_when=_limits_off,
-        scope=config_name,
     )
+
+
+def seconds_until_allowed(window_seconds: int = 60) -> int:
+    """After a refusal by a rate limit: how long until this address may try again (Retry-After)."""
+    breached = limiter.current_limit
+    if breached is None:
+        return window_seconds
+    return max(1, int(breached.reset_at - time.time()))
 
 
 # --- the claimant's session --------------------------------------------------------------------
