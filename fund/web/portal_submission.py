@@ -120,11 +120,8 @@ def _schema_errors(draft: dict[str, str], today: date) -> dict[str, list[str]]:
 
 def deadline_passed(draft: dict[str, str], today: date) -> bool:
     """True when the claim comes more than three years after the recognition as a victim."""
-    try:
-        recognized_on = date.fromisoformat(draft.get("crime.recognized_on", ""))
-    except ValueError:
-        return False
-    return today > add_years(recognized_on, DEADLINE_YEARS)
+    deadline = _deadline_until(draft)
+    return deadline is not None and today > deadline
 
 
 def _step_errors(step: str, draft: dict[str, str], today: date) -> dict[str, list[str]]:
@@ -164,9 +161,14 @@ def _render_step(step: str, draft: dict[str, str], errors: dict[str, list[str]],
 
 
 def _deadline_until(draft: dict[str, str]) -> date | None:
+    """The last day of the three years, or None when the recognition date is not a date.
+
+    None too when the three years would end after 9999-12-31, the calendar's last day (the
+    date is then in the future, and the schema says so): ``add_years`` cannot name that day.
+    """
     try:
         return add_years(date.fromisoformat(draft.get("crime.recognized_on", "")), DEADLINE_YEARS)
-    except ValueError:
+    except ValueError:  # not a date, or a year past 9999
         return None
 
 
