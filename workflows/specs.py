@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.defaults import EventBasedGateway
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
-from .forms import CODES_FILE, resolve_form
+from .forms import CODES_FILE, FormDefinitionError, resolve_form
 
 MAIN_PROCESS = "compensation_claim"
 PROCESS_FILE_PATTERNS = ("*.bpmn", "*.dmn", "forms/*.json")
@@ -122,16 +122,37 @@ def _properties(task_spec) -> dict[str, str]:
 
 def _parse(files: ProcessFiles, process_id: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
     parser = FundBpmnParser(validator=VALIDATOR)
+    where = "bpmn"  # the file being read, to name it when it does not parse
     try:
-        for path, data in files.matching(".dmn").items():
-            parser.add_dmn_xml(etree.fromstring(data), filename=path)
-        for path, data in files.matching(".bpmn").items():
-            parser.add_bpmn_xml(etree.fromstring(data), filename=path)
+        for where, data in files.matching(".dmn").items():
+            parser.add_dmn_xml(etree.fromstring(data), filename=where)
+        for where, data in files.matching(".bpmn").items():
+            parser.add_bpmn_xml(etree.fromstring(data), filename=where)
+        where = "bpmn"
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except (ValidationException, etree.XMLSyntaxError) as error:
-        raise SpecValidationError([f"{getattr(error, 'file_name', '') or 'bpmn'}: {error}"]) from error
+        raise SpecValidationError([f"{getattr(error, 'file_name', '') or where}: {error}"]) from error
+    except Exception as error:  # SpiffWorkflow's parser fails in its own ways on odd input
+        raise SpecValidationError([f"{where}: cannot be parsed ({type(error).__name__}: {error})"]) from error
     return spec, subprocess_specs
+
+
+def _forms(files: ProcessFiles) -> dict[str, dict]:
+    """The version's forms by name, each with its references inlined; SpecValidationError if one
+    cannot be read (stored files are loaded without validation, and may have been damaged since)."""
+    documents = {}
+    for path, data in files.matching(".json").items():
+        if not path.startswith("forms/"):
+            continue
+        try:
+            documents[path.removeprefix("forms/")] = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise SpecValidationError([f"{path}: not valid JSON: {error}"]) from error
+    try:
+        return {Path(name).stem: resolve_form(documents, name) for name in documents if name != CODES_FILE}
+    except FormDefinitionError as error:  # its message starts with the form's file name
+        raise SpecValidationError([f"forms/{error}"]) from error
 
 
 def all_task_specs(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]):
@@ -162,7 +183,11 @@ def _user_tasks(spec, subprocess_specs) -> dict[str, UserTaskInfo]:
 
 
 def load_process(files: ProcessFiles, process_id: str = MAIN_PROCESS, validate: bool = True) -> ProcessSpec:
-    """Parse and validate a process version; raises SpecValidationError listing every problem."""
+    """Parse and validate a process version; raises SpecValidationError listing every problem.
+
+    Without ``validate`` (a stored version, checked at deploy) a file that no longer parses still
+    raises SpecValidationError, never the parser's own error.
+    """
     if validate:
         from .validation import check_process_files
 
@@ -170,13 +195,7 @@ def load_process(files: ProcessFiles, process_id: str = MAIN_PROCESS, validate: 
         if problems:
             raise SpecValidationError(problems)
     spec, subprocess_specs = _parse(files, process_id)
-    documents = {
-        path.removeprefix("forms/"): json.loads(data)
-        for path, data in files.matching(".json").items()
-        if path.startswith("forms/")
-    }
-    forms = {Path(name).stem: resolve_form(documents, name) for name in documents if name != CODES_FILE}
-    return ProcessSpec(files, spec, subprocess_specs, forms, _user_tasks(spec, subprocess_specs))
+    return ProcessSpec(files, spec, subprocess_specs, _forms(files), _user_tasks(spec, subprocess_specs))
 
 
 _deployed: dict[tuple[str, str], ProcessSpec] = {}
