@@ -85,3 +85,27 @@ def empty_built_batch(builder: str = "builder") -> int:
     db.session.add(batch)
     db.session.commit()
     return batch.id
+
+
+# Rows that once answered 500 instead of refusing the file, each with the problem the refusal names.
+MALFORMED = {
+    "an amount of thousands of digits": (
+        lambda end_to_end_id: (end_to_end_id, "paid", "9" * 5000, "2026-03-02", ""),
+        "amount_kzt: whole tenge of at most 15 digits, e.g. 173000",
+    ),
+    "a field over 131,072 characters": (
+        lambda end_to_end_id: (end_to_end_id, "failed", 173000, "", "account closed " * 10_000),
+        "cannot be read as CSV: field larger than field limit (131072)",
+    ),
+    "a NUL byte in end_to_end_id": (
+        lambda end_to_end_id: (f"{end_to_end_id}\x00", "paid", 173000, "2026-03-02", ""),
+        "end_to_end_id: must not contain control characters such as NUL",
+    ),
+}
+
+
+def malformed_status_file(case: str, good_end_to_end_id: str, bad_end_to_end_id: str) -> tuple[bytes, str]:
+    """A status file whose row 2 is right and row 3 is malformed as ``case`` says; and row 3's problem."""
+    bad_row, problem = MALFORMED[case]
+    good_row = (good_end_to_end_id, "paid", 173000, "2026-03-02", "")
+    return status_file(good_row, bad_row(bad_end_to_end_id)), problem

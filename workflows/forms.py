@@ -9,6 +9,9 @@ form from it and letters read the ``x-labels`` (code -> plain English) straight 
 Error messages are for officers, not for programmers. A rule whose generic message would not say
 why it applies (an ``if``/``then`` requirement, an IBAN pattern) carries its own message in the
 schema, next to the rule: ``"x-messages": {"minItems": "must list at least one reason when ..."}``.
+
+A field may declare a ``format`` the engine checks (``"format": "kz-iban"``: a Kazakh IBAN with
+right check digits, the claim form's own check); :mod:`workflows.formats` lists them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
+
+from .formats import FORM_FORMATS, format_message, known_formats
 
 CODES_FILE = "codes.json"
 FORM_LEVEL = ""
@@ -119,7 +124,13 @@ def validate_form_data(form: dict[str, Any], data: dict[str, Any]) -> dict[str, 
     field the form does not declare is reported on that field.
     """
     errors: dict[str, list[str]] = {}
-    for error in Draft202012Validator(form).iter_errors(data):
+    found = list(Draft202012Validator(form, format_checker=FORM_FORMATS).iter_errors(data))
+    # A value that already breaks another rule (an IBAN's pattern) is not also told its format is
+    # wrong: the second message would only repeat the first in other words.
+    broken = {tuple(error.absolute_path) for error in found if error.validator != "format"}
+    for error in found:
+        if error.validator == "format" and tuple(error.absolute_path) in broken:
+            continue
         for field, message in _describe(error):
             messages = errors.setdefault(field, [])
             if message not in messages:
@@ -289,6 +300,8 @@ def _generic_message(keyword: str, rule: Any, value: Any) -> str:
         return f"must not list the same value twice ({shown} repeated)" if shown else "must not repeat values"
     if keyword == "pattern":
         return "is not in the expected format"
+    if keyword == "format":
+        return format_message(rule, value)
     if keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         words = {
             "minimum": "at least",
@@ -369,7 +382,29 @@ def _form_problems(forms_dir: Path, name: str) -> list[str]:
             problems.append(f"property {field!r} has no title")
     problems.extend(_undeclared_fields(form, set(properties)))
     problems.extend(_label_problems(form, "#"))
+    problems.extend(_unknown_formats(form, "#"))
     return problems
+
+
+def _unknown_formats(schema: Any, where: str) -> Iterator[str]:
+    """Every ``format`` must be one the engine checks: jsonschema passes any other without a word."""
+    if isinstance(schema, list):
+        for i, item in enumerate(schema):
+            yield from _unknown_formats(item, f"{where}/{i}")
+        return
+    if not isinstance(schema, dict):
+        return
+    name = schema.get("format")
+    if name is not None and name not in known_formats():
+        checked = ", ".join(known_formats())
+        yield f"format {name!r} at {where} is not one the engine checks (it checks: {checked})"
+    for key, value in schema.items():
+        if key in ("properties", "patternProperties", "$defs") and isinstance(value, dict):
+            # A mapping of names to schemas: a field may be called "format" without being one.
+            for field, sub in value.items():
+                yield from _unknown_formats(sub, f"{where}/{key}/{field}")
+        elif key not in ("x-labels", "x-messages", "enum", "const", "examples"):
+            yield from _unknown_formats(value, f"{where}/{key}")
 
 
 def _undeclared_fields(form: dict[str, Any], declared: set[str]) -> Iterator[str]:

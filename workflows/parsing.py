@@ -41,13 +41,17 @@ class FundBpmnParser(SpiffBpmnParser):
 def parse_process(files: ProcessFiles, process_id: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
     """The process ``process_id`` and the processes it calls, parsed by SpiffWorkflow from ``files``."""
     parser = FundBpmnParser(validator=VALIDATOR)
+    where = "bpmn"  # the file being read, to name it when it does not parse
     try:
-        for path, data in files.matching(".dmn").items():
-            parser.add_dmn_xml(etree.fromstring(data), filename=path)
-        for path, data in files.matching(".bpmn").items():
-            parser.add_bpmn_xml(etree.fromstring(data), filename=path)
+        for where, data in files.matching(".dmn").items():
+            parser.add_dmn_xml(etree.fromstring(data), filename=where)
+        for where, data in files.matching(".bpmn").items():
+            parser.add_bpmn_xml(etree.fromstring(data), filename=where)
+        where = "bpmn"
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except (ValidationException, etree.XMLSyntaxError) as error:
-        raise SpecValidationError([f"{getattr(error, 'file_name', '') or 'bpmn'}: {error}"]) from error
+        raise SpecValidationError([f"{getattr(error, 'file_name', '') or where}: {error}"]) from error
+    except Exception as error:  # SpiffWorkflow's parser fails in its own ways on odd input
+        raise SpecValidationError([f"{where}: cannot be parsed ({type(error).__name__}: {error})"]) from error
     return spec, subprocess_specs

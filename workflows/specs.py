@@ -13,7 +13,7 @@ from pathlib import Path
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
-from .forms import CODES_FILE, resolve_form
+from .forms import CODES_FILE, FormDefinitionError, resolve_form
 from .parsing import SpecValidationError, parse_process
 from .process_files import MAIN_PROCESS, ProcessFiles, read_process_files
 from .validation import check_process_files
@@ -78,20 +78,35 @@ def _user_tasks(spec, subprocess_specs) -> dict[str, UserTaskInfo]:
     return tasks
 
 
+def _forms(files: ProcessFiles) -> dict[str, dict]:
+    """The version's forms by name, each with its references inlined; SpecValidationError if one
+    cannot be read (stored files are loaded without validation, and may have been damaged since)."""
+    documents = {}
+    for path, data in files.matching(".json").items():
+        if not path.startswith("forms/"):
+            continue
+        try:
+            documents[path.removeprefix("forms/")] = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise SpecValidationError([f"{path}: not valid JSON: {error}"]) from error
+    try:
+        return {Path(name).stem: resolve_form(documents, name) for name in documents if name != CODES_FILE}
+    except FormDefinitionError as error:  # its message starts with the form's file name
+        raise SpecValidationError([f"forms/{error}"]) from error
+
+
 def load_process(files: ProcessFiles, process_id: str = MAIN_PROCESS, validate: bool = True) -> ProcessSpec:
-    """Parse and validate a process version; raises SpecValidationError listing every problem."""
+    """Parse and validate a process version; raises SpecValidationError listing every problem.
+
+    Without ``validate`` (a stored version, checked at deploy) a file that no longer parses still
+    raises SpecValidationError, never the parser's own error.
+    """
     if validate:
         problems = check_process_files(files, process_id)
         if problems:
             raise SpecValidationError(problems)
     spec, subprocess_specs = parse_process(files, process_id)
-    documents = {
-        path.removeprefix("forms/"): json.loads(data)
-        for path, data in files.matching(".json").items()
-        if path.startswith("forms/")
-    }
-    forms = {Path(name).stem: resolve_form(documents, name) for name in documents if name != CODES_FILE}
-    return ProcessSpec(files, spec, subprocess_specs, forms, _user_tasks(spec, subprocess_specs))
+    return ProcessSpec(files, spec, subprocess_specs, _forms(files), _user_tasks(spec, subprocess_specs))
 
 
 _deployed: dict[tuple[str, str], ProcessSpec] = {}

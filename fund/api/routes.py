@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, make_response, request
+from flask import Blueprint, current_app, g, jsonify, make_response, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from fund import portal
 from fund.audit import replay
 from fund.claims import history, messages, tasks
 from fund.claims import submission as claim_service
@@ -17,6 +19,7 @@ from fund.common import users
 from fund.common.access import require_role
 from fund.common.errors import BadRequest, Invalid, ServiceError, Unauthenticated
 from fund.common.time import utc_now
+from fund.web.rate_limits import limited, seconds_until_allowed
 
 from ..extensions import db
 from ..models import User
@@ -29,6 +32,11 @@ log = logging.getLogger(__name__)
 MAX_JSON_DEPTH = 20
 NOT_JSON_MESSAGE = "the body must be JSON (Content-Type: application/json)"
 NUL_MESSAGE = "must not contain the character U+0000 (NUL)"
+SURROGATE_MESSAGE = (
+    "must not contain an unpaired UTF-16 surrogate (\\ud800 to \\udfff not part of a pair): "
+    "it is not a character, and cannot be stored"
+)
+NUMBER_RANGE_MESSAGE = "must be a number within a float's range (at most about 1.8e308 either side of 0)"
 
 
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None, status: int = 400):
@@ -38,7 +46,29 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 @api_blueprint.errorhandler(ServiceError)
 def _service_error(error: ServiceError):
     db.session.rollback()  # a refused command keeps nothing, and releases its locks now
-    return error_body(error.code, error.message, error.fields, error.http_status)
+    response = make_response(error_body(error.code, error.message, error.fields, error.http_status))
+    locked_until = getattr(error, "locked_until", None)  # a locked account or claim reference
+    if locked_until is not None:
+        seconds = math.ceil((locked_until - utc_now()).total_seconds())
+        response.headers["Retry-After"] = str(max(1, seconds))
+    return response
+
+
+@api_blueprint.errorhandler(429)
+def _too_many_requests(error: HTTPException):
+    """A rate limit per address refused the request: in the API's JSON, not the portal's page."""
+    db.session.rollback()
+    seconds = seconds_until_allowed()
+    response = make_response(
+        error_body(
+            "too_many_requests",
+            f"too many requests from this address: try again in {seconds} seconds",
+            None,
+            429,
+        )
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def _http_error_body(error: HTTPException):
@@ -80,23 +110,49 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _unstorable_text(data: Any) -> tuple[str, str] | None:
+def _text_problem(text: str) -> str | None:
+    """Why no database can store this text, or None.
+
+    A JSON string may spell an unpaired surrogate (``"\\ud800"``); it is not a character, so it
+    has no UTF-8 form and fails wherever the text is encoded: the database, a password hash.
+    """
+    if "\x00" in text:
+        return NUL_MESSAGE
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE_MESSAGE
+    return None
+
+
+def _shown(key: str) -> str:
+    """A key as an error names it: a surrogate in it spelled as its JSON escape, so the answer
+    itself can be encoded."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _unstorable_value(data: Any) -> tuple[str, str] | None:
     """(field path, problem) for the first value no database can hold or no client meant, else None.
 
-    Walked without recursion, so that depth itself is what is reported.
+    Walked without recursion, so that depth itself is what is reported. Besides text, a number
+    beyond a float's range: ``json.loads`` reads ``1e400`` as infinity without asking
+    ``parse_constant``, and infinity is not JSON (PostgreSQL refuses it; SQLite would keep it and
+    the claim's history would then answer with ``Infinity``).
     """
     stack: list[tuple[Any, str, int]] = [(data, "", 1)]
     while stack:
         value, path, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             return path or "_schema", f"must not be nested more than {MAX_JSON_DEPTH} levels deep"
-        if isinstance(value, str) and "\x00" in value:
-            return path or "_schema", NUL_MESSAGE
+        if isinstance(value, str) and (problem := _text_problem(value)) is not None:
+            return path or "_schema", problem
+        if isinstance(value, float) and not math.isfinite(value):
+            return path or "_schema", NUMBER_RANGE_MESSAGE
         if isinstance(value, dict):
             for key, item in value.items():
-                child = f"{path}.{key}" if path else str(key)
-                if "\x00" in key:
-                    return child, NUL_MESSAGE
+                child = f"{path}.{_shown(key)}" if path else _shown(key)
+                if (problem := _text_problem(key)) is not None:
+                    return child, problem
                 stack.append((item, child, depth + 1))
         elif isinstance(value, list):  # reported on the list, as the form checks do
             stack.extend((item, path, depth + 1) for item in value)
@@ -106,8 +162,10 @@ def _unstorable_text(data: Any) -> tuple[str, str] | None:
 def json_body(*, optional: bool = False) -> Any:
     """The request's JSON body, refused with a clear 400 or 422 when the fund cannot take it.
 
-    Refused: a body that is not JSON; NaN and Infinity (not JSON, and PostgreSQL rejects them);
-    nesting deeper than MAX_JSON_DEPTH; text containing U+0000, which PostgreSQL cannot store.
+    Refused: a body that is not JSON; NaN and Infinity (not JSON, and PostgreSQL rejects them), and
+    numbers so large they would be read as infinity; nesting deeper than MAX_JSON_DEPTH; text, in
+    values or keys, containing U+0000 (PostgreSQL cannot store it) or an unpaired surrogate (no
+    database can). Every JSON body of the API comes through here, so these are decided once.
     With ``optional``, an empty body is taken as ``{}``.
     """
     raw = request.get_data(cache=True)
@@ -119,7 +177,7 @@ def json_body(*, optional: bool = False) -> Any:
         data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as error:  # RecursionError: nested too deep to parse
         raise BadRequest(NOT_JSON_MESSAGE, {"": ["must be JSON"]}) from error
-    problem = _unstorable_text(data)
+    problem = _unstorable_value(data)
     if problem is not None:
         field, message = problem
         raise Invalid("the request has errors", {field: [message]})
@@ -155,24 +213,33 @@ def submit_claim():
 
 
 @api_blueprint.get("/claims/<reference>/status")
+# The portal sign-in's budget per address; HEAD runs the same check, so it is a guess too.
+@limited("FUND_RATELIMIT_PORTAL_SIGN_IN", methods=("GET", "HEAD"))
 def claim_status(reference: str):
-    """A claim's status for the claimant, with header X-Access-Code."""
-    claim = claim_service.claim_for_claimant(reference, request.headers.get("X-Access-Code", ""))
+    """A claim's status for the claimant, with header X-Access-Code (the portal's lockout applies)."""
+    now = utc_now()
+    claim = portal.claim_for_status(reference, request.headers.get("X-Access-Code", ""), now)
     return jsonify(claim_service.public_status(claim))
 
 
 @api_blueprint.post("/tokens")
+@limited("FUND_RATELIMIT_API_TOKENS")
 def create_token():
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password for a bearer token (the sign-in page's lockout applies)."""
     data = json_body()
     if not isinstance(data, dict):
         raise Unauthenticated("wrong username or password")
-    user = users.authenticate(str(data.get("username", "")), str(data.get("password", "")))
-    token, expires_at = users.issue_token(user, utc_now(), current_app.config["FUND_TOKEN_HOURS"])
+    now = utc_now()
+    user = users.sign_in(str(data.get("username", "")), str(data.get("password", "")), now)
+    token, expires_at = users.issue_token(user, now, current_app.config["FUND_TOKEN_HOURS"])
     return jsonify({"token": token, "expires_at": expires_at.isoformat()}), 201
 
 
-def _task_json(task, form: dict[str, Any]) -> dict[str, Any]:
+# A form id names one form of one deployed version, which never changes: cache it for a year.
+FORM_CACHE_CONTROL = "private, max-age=31536000, immutable"
+
+
+def _task_json(task, form_id: str) -> dict[str, Any]:
     return {
         "id": task.id,
         "claim_reference": task.claim.reference,
@@ -181,18 +248,29 @@ def _task_json(task, form: dict[str, Any]) -> dict[str, Any]:
         "role": task.role,
         "created_at": task.created_at.isoformat(),
         "due_at": task.due_at.isoformat() if task.due_at else None,
-        "form": form,
+        # The form by reference: one schema serves many tasks, and clients cache it (GET /forms/<id>).
+        "form": {"id": form_id, "url": url_for("api.form", form_id=form_id)},
     }
 
 
 @api_blueprint.get("/tasks")
 @staff_only
 def list_tasks():
-    """Ready tasks the caller's roles may work (optional ?role=)."""
+    """Ready tasks the caller's roles may work (optional ?role=), each naming its form by id."""
     user: User = g.user
     ready = tasks.open_tasks(user, request.args.get("role"))
-    forms = tasks.task_forms(ready)
-    return jsonify([_task_json(task, forms[task.id]) for task in ready])
+    form_ids = tasks.task_form_ids(ready)
+    return jsonify([_task_json(task, form_ids[task.id]) for task in ready])
+
+
+@api_blueprint.get("/forms/<path:form_id>")
+@staff_only
+def form(form_id: str):
+    """A task's JSON Schema form by its id (``<process version>/<form>.json``); never changes."""
+    response = jsonify(tasks.form_by_id(g.user, form_id))
+    response.headers["Cache-Control"] = FORM_CACHE_CONTROL
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @api_blueprint.post("/tasks/<task_id>/complete")
@@ -266,6 +344,7 @@ def index():
             "staff (Authorization: Bearer <token>)": {
                 "get a token": "POST /api/v1/tokens",
                 "ready tasks for my roles": "GET /api/v1/tasks",
+                "a task's form (JSON Schema)": "GET /api/v1/forms/<process version>/<form>.json",
                 "complete a task": "POST /api/v1/tasks/<id>/complete",
                 "a claim": "GET /api/v1/claims/<reference>",
                 "a claim's history": "GET /api/v1/claims/<reference>/events",

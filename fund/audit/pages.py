@@ -76,9 +76,11 @@ def search_claims(user: User, search: ClaimSearch) -> SearchPage:
     query = select(Claim)
     if search.reference:
         query = query.where(Claim.reference.contains(search.reference.strip().upper()))
-    if search.submitted_from:
+    # The calendar's first and last days bound nothing, and their edges in UTC (or the day after
+    # the last) fall outside what a datetime can hold: such a bound is left out, not computed.
+    if search.submitted_from and search.submitted_from > date.min:
         query = query.where(Claim.submitted_at >= _start_of(search.submitted_from))
-    if search.submitted_to:
+    if search.submitted_to and search.submitted_to < date.max:
         query = query.where(Claim.submitted_at < _start_of(search.submitted_to + timedelta(days=1)))
     if search.category:
         query = query.where(Claim.category == search.category)

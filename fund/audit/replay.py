@@ -36,7 +36,7 @@ from fund.claims.history import (
     replay_command,
 )
 from fund.claims.personal_data import mask_date, mask_email, mask_iban, mask_iin, mask_phone
-from fund.claims.process_versions import process_for_version
+from fund.claims.process_versions import ProcessVersionUnusable, process_for_version
 from fund.claims.submission import get_claim
 from fund.common.access import require_role
 from fund.common.errors import NotFound
@@ -158,10 +158,12 @@ class ReplayReport:
     steps: list[ReplayStep]
     divergence: Divergence | None
     main_xml: bytes | None = field(default=None, repr=False)
+    # Why replay cannot be run at all: its process version was altered or no longer loads.
+    finding: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.divergence is None and len(self.steps) == self.events
+        return self.finding is None and self.divergence is None and len(self.steps) == self.events
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -171,6 +173,7 @@ class ReplayReport:
             "events": self.events,
             "steps": [step.to_json() for step in self.steps],
             "divergence": self.divergence.to_json() if self.divergence else None,
+            "finding": self.finding,
         }
 
 
@@ -208,14 +211,20 @@ def replay_claim(user: User, reference: str) -> ReplayReport:
     """Replay the claim's history for an auditor or administrator; read-only.
 
     Raises Forbidden for other roles and NotFound for an unknown claim (or one with no process).
+    A process version whose stored files were altered, or no longer load, is the report's
+    ``finding``: replay cannot be run on it.
     """
     require_role(user, *AUDIT_ROLES)
     claim = get_claim(user, reference)
     instance = db.session.scalar(select(WorkflowInstance).where(WorkflowInstance.claim_id == claim.id))
     if instance is None:
         raise NotFound(f"claim {reference} has no process")
-    process = process_for_version(instance.process_version)
     events = claim_events(claim)
+    try:
+        process = process_for_version(instance.process_version, check_files=True)
+    except ProcessVersionUnusable as error:
+        finding = f"{error}; replay cannot be run on it"
+        return ReplayReport(claim.reference, instance.process_version, len(events), [], None, finding=finding)
     task_names = dict(
         db.session.execute(select(HumanTask.id, HumanTask.name).where(HumanTask.claim_id == claim.id)).all()
     )

@@ -15,6 +15,7 @@ changes is how the rows reach :func:`fund.audit.seals.audit_claim`:
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -26,13 +27,23 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from fund.audit.seals import AUDIT_ROLES, AuditReport, ClaimRecords, Finding, audit_claim
+from fund.audit.seals import (
+    AUDIT_ROLES,
+    AuditReport,
+    ClaimRecords,
+    Finding,
+    VersionChecks,
+    audit_claim,
+    process_version_subject,
+)
 from fund.common.access import require_role
 from fund.common.errors import NotFound
 from fund.extensions import db
 from fund.models import Claim, Letter, User, WorkflowEvent, WorkflowInstance
 
 BATCH_SIZE = 200
+VERSION_SUBJECT = process_version_subject("")
+log = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]  # (claims just verified, the last one's reference)
 
 
@@ -99,17 +110,29 @@ class BatchResult:
     last_reference: str = ""
 
 
-def verify_batch(actor: User, claim_ids: list[int], versions: dict[str, list[str]]) -> BatchResult:
-    """Every check of :func:`audit_claim` on each claim of the batch; reads in a session of its own."""
+def verify_batch(actor: User, claim_ids: list[int], versions: VersionChecks) -> BatchResult:
+    """Every check of :func:`audit_claim` on each claim of the batch; reads in a session of its own.
+
+    ``versions`` is the run's cache of process-version checks (see :func:`audit_claim`).
+    """
     result = BatchResult()
     with Session(db.engine) as session:
         for claim, records in read_batch(session, claim_ids):
-            events, letters, findings = audit_claim(actor, claim, versions, records)
+            reference = claim.reference
+            try:
+                events, letters, findings = audit_claim(actor, claim, versions, records)
+            except Exception as error:
+                # Whatever the tampering broke, it must not stop the run: the claim is a finding.
+                log.exception("audit: claim %s could not be verified", reference)
+                session.rollback()
+                db.session.rollback()
+                events, letters = 0, 0
+                findings = [Finding(reference, f"could not be verified ({type(error).__name__}: {error})")]
             result.claims += 1
             result.events += events
             result.letters += letters
             result.findings += findings
-            result.last_reference = claim.reference
+            result.last_reference = reference
     return result
 
 
@@ -128,11 +151,18 @@ def verify_claims(
     batches = [
         [claim_id for claim_id, _ in claims[i : i + BATCH_SIZE]] for i in range(0, len(claims), BATCH_SIZE)
     ]
+    reported_versions: set[Finding] = set()
     for result in _results(actor, batches, jobs, progress):
         report.claims_checked += result.claims
         report.events_checked += result.events
         report.letters_checked += result.letters
-        report.findings += result.findings
+        for finding in result.findings:
+            # Each worker process checks each version once: report a version's finding once per run.
+            if finding.subject.startswith(VERSION_SUBJECT):
+                if finding in reported_versions:
+                    continue
+                reported_versions.add(finding)
+            report.findings.append(finding)
     return report
 
 
@@ -141,7 +171,7 @@ def _results(
 ) -> Iterator[BatchResult]:
     """Each batch's result, in the order of the batches."""
     if jobs <= 1 or len(batches) <= 1:
-        versions: dict[str, list[str]] = {}
+        versions: VersionChecks = {}
         for batch in batches:
             result = verify_batch(actor, batch, versions)
             if progress is not None:

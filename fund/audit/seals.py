@@ -6,6 +6,8 @@ Design, kept as simple as it can be while staying sound:
   every recorded state digest and result is what the commands give on the stored process version.
   Here we add what the chain alone cannot see: the stored snapshot must hash to the digest the last
   event records, and the stored files of the process version must still hash to its version id.
+  That is checked before the files are parsed: a version altered after deploy, or whose files no
+  longer load, is a finding (and its claims' replay cannot be run), never an error that stops a run.
 * **Globally**, a *seal* (table ``seals``) records the *head* of every claim's history at one
   instant: ``[reference, event_count, last_event_hash, [[letter number, letter sha256], ...]]``,
   sorted by reference. Its ``digest`` is the sha256 of those heads (canonical JSON), and its
@@ -42,12 +44,13 @@ from sqlalchemy.exc import IntegrityError
 
 from fund.claims.history import GENESIS_HASH, claim_events, event_hash, verify_claim
 from fund.claims.instances import LETTER_MESSAGE_PREFIX
+from fund.claims.process_versions import ProcessVersionUnusable, process_for_version
 from fund.common.access import require_role
 from fund.common.errors import Conflict, NotFound
 from fund.extensions import db
 from fund.models import Claim, Letter, ProcessVersion, Seal, User, WorkflowEvent, WorkflowInstance
 from workflows.serialization import state_digest
-from workflows.specs import ProcessFiles
+from workflows.specs import ProcessFiles, ProcessSpec
 
 AUDIT_ROLES = ("auditor", "admin")
 SEAL_ROLES = ("admin",)
@@ -243,14 +246,21 @@ def _changed_sha(then: list, now: list) -> set[str]:
     return {n for n in before.keys() & after.keys() if before[n] != after[n]}
 
 
-def _process_findings(version: str) -> list[str]:
-    row = db.session.get(ProcessVersion, version)
-    if row is None:
-        return [f"its process version {version[:12]} is not stored"]
-    files = ProcessFiles({f.path: f.content for f in row.files})
-    if files.version != version:
-        return [f"the stored files of its process version {version[:12]} were changed after deploy"]
-    return []
+# The run's checks of the process versions, by version id (each version is checked once per run).
+VersionChecks = dict[str, "ProcessSpec | ProcessVersionUnusable"]
+
+
+def process_version_subject(version: str) -> str:
+    """The subject of a finding about a process version itself (rather than a claim on it)."""
+    return f"process version {version[:12]}"
+
+
+def checked_process(version: str) -> ProcessSpec | ProcessVersionUnusable:
+    """The process version, its stored files checked against its id first, or why it cannot be run."""
+    try:
+        return process_for_version(version, check_files=True)
+    except ProcessVersionUnusable as error:
+        return error
 
 
 @dataclass
@@ -274,13 +284,15 @@ def read_claim_records(claim: Claim) -> ClaimRecords:
 def audit_claim(
     actor: User,
     claim: Claim,
-    versions: dict[str, list[str]] | None = None,
+    versions: VersionChecks | None = None,
     records: ClaimRecords | None = None,
 ) -> tuple[int, int, list[Finding]]:
     """Everything about one claim: chain, replay, snapshot, process files, letters.
 
-    Returns (events checked, letters checked, findings). ``versions`` caches process-file checks
-    within one run; ``records`` are the claim's rows when the caller has read them already.
+    Returns (events checked, letters checked, findings). ``versions`` caches process-version
+    checks within one run: a version whose files were altered or no longer load is a finding about
+    the version the first time a claim on it is checked, and a finding on every claim on it (its
+    replay cannot be run). ``records`` are the claim's rows when the caller has read them already.
     """
     require_role(actor, *AUDIT_ROLES)
     reference = claim.reference
@@ -288,15 +300,19 @@ def audit_claim(
     records = records if records is not None else read_claim_records(claim)
     findings: list[Finding] = []
     instance = records.instance
+    process = None
     if instance is not None:
-        if instance.process_version not in versions:
-            versions[instance.process_version] = _process_findings(instance.process_version)
-        findings += [Finding(reference, what) for what in versions[instance.process_version]]
+        version = instance.process_version
+        if version not in versions:
+            versions[version] = checked_process(version)
+            if isinstance(versions[version], ProcessVersionUnusable):
+                findings.append(Finding(process_version_subject(version), versions[version].problem))
+        process = versions[version]
         if state_digest(instance.snapshot) != instance.state_digest:
             findings.append(Finding(reference, "its stored snapshot does not match its state digest"))
     else:
         findings.append(Finding(reference, "has no workflow instance"))
-    verification = verify_claim(claim, (instance, records.events))
+    verification = verify_claim(claim, (instance, records.events), process)
     findings += [Finding(reference, what) for what in verification.findings]
     letters = _letter_findings(claim, records)
     findings += letters[1]

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -14,6 +14,10 @@ from fund.extensions import db
 from fund.models import Claim, WorkflowEvent, WorkflowInstance
 from workflows import engine
 from workflows.engine import CommandContext
+
+if TYPE_CHECKING:
+    from fund.claims.process_versions import ProcessVersionUnusable
+    from workflows.specs import ProcessSpec
 
 GENESIS_HASH = "0" * 64
 
@@ -124,14 +128,19 @@ def replay_command(process, event: WorkflowEvent, state: str | None, reference: 
 
 
 def verify_claim(
-    claim: Claim, loaded: tuple[WorkflowInstance | None, list[WorkflowEvent]] | None = None
+    claim: Claim,
+    loaded: tuple[WorkflowInstance | None, list[WorkflowEvent]] | None = None,
+    process: ProcessSpec | ProcessVersionUnusable | None = None,
 ) -> Verification:
     """Check the claim's hash chain and replay every command from the start on its stored version.
 
     ``loaded`` is the claim's instance and its events oldest first, when the caller has read them
     already (a whole-history verification reads them in batches); otherwise they are read here.
+    ``process`` is its process version when the caller has checked it already, or why it cannot
+    be run; otherwise the stored files are checked here. A version that cannot be run is a finding
+    (the claim's replay cannot be run), never an error.
     """
-    from fund.claims.process_versions import process_for_version
+    from fund.claims.process_versions import ProcessVersionUnusable, process_for_version
 
     if loaded is None:
         instance = db.session.scalar(select(WorkflowInstance).where(WorkflowInstance.claim_id == claim.id))
@@ -151,13 +160,20 @@ def verify_claim(
         previous = event.hash
     if instance is not None and events and instance.last_event_hash != events[-1].hash:
         result.findings.append("the instance's last event hash does not match the history")
-    if instance is not None and not result.findings:
-        process = process_for_version(instance.process_version)
+    if instance is not None and process is None:
+        try:
+            process = process_for_version(instance.process_version, check_files=True)
+        except ProcessVersionUnusable as error:
+            process = error
+    if isinstance(process, ProcessVersionUnusable):
+        result.findings.append(process.on_claim)
+    elif instance is not None and not result.findings:
         state = None
         for event in events:
+            # The errors the replay page reports too: a recorded input the commands cannot take.
             try:
                 outcome = replay_command(process, event, state, claim.reference)
-            except engine.EngineError as error:
+            except (engine.EngineError, KeyError, TypeError, ValueError) as error:
                 result.findings.append(f"event {event.sequence} ({event.type}): replay failed: {error}")
                 break
             if outcome.digest != event.state_digest:

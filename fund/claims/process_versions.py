@@ -54,14 +54,55 @@ def current_process_version() -> ProcessVersion | None:
     return db.session.scalar(select(ProcessVersion).order_by(ProcessVersion.deployed_at.desc()).limit(1))
 
 
-def process_for_version(version: str) -> ProcessSpec:
-    """The parsed process of a stored version (parsed once per process, then cached)."""
+class ProcessVersionUnusable(Exception):
+    """A stored process version cannot be run: it is not stored, its files were altered after
+    deploy, or they no longer load. ``problem`` says which, in words that follow its name;
+    ``on_claim`` is the finding on each claim that runs on it (its replay cannot be run)."""
+
+    def __init__(self, version: str, problem: str, on_claim: str | None = None):
+        super().__init__(f"process version {version[:12]} {problem}")
+        self.version = version
+        self.problem = problem
+        self.on_claim = on_claim or (
+            f"its process version {version[:12]} {problem.partition(':')[0]}: its replay cannot be run"
+        )
+
+
+def stored_process_files(version: str) -> ProcessFiles:
+    """The files stored for ``version``, checked against it (a version is the sha256 of its files).
+
+    Raises ProcessVersionUnusable when the version is not stored or its files were altered.
+    """
+    row = db.session.get(ProcessVersion, version)
+    if row is None:
+        raise ProcessVersionUnusable(version, "is not stored")
+    files = ProcessFiles({f.path: f.content for f in row.files})
+    if files.version != version:
+        raise ProcessVersionUnusable(
+            version,
+            "altered: its stored files were changed after deploy",
+            f"the stored files of its process version {version[:12]} were changed after deploy "
+            "(altered): its replay cannot be run",
+        )
+    return files
+
+
+def process_for_version(version: str, check_files: bool = False) -> ProcessSpec:
+    """The parsed process of a stored version (parsed once per process, then cached).
+
+    Raises ProcessVersionUnusable when it cannot be run. The stored files are checked against the
+    version before they are parsed; with ``check_files`` (auditors) also when the version is cached.
+    """
     cached = cached_process(version)
+    if cached is not None and not check_files:
+        return cached
+    files = stored_process_files(version)
     if cached is not None:
         return cached
-    row = db.session.get(ProcessVersion, version)
-    files = ProcessFiles({f.path: f.content for f in row.files})
-    return load_deployed_process(files)
+    try:
+        return load_deployed_process(files)
+    except SpecValidationError as error:
+        raise ProcessVersionUnusable(version, f"cannot be loaded: {error}") from error
 
 
 def claims_per_version() -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from fund.claims.process_versions import process_for_version
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Forbidden, Invalid, NotFound
 from fund.extensions import db
-from fund.models import Claim, HumanTask, User, WorkflowInstance
+from fund.models import ROLES, Claim, HumanTask, ProcessVersion, User, WorkflowInstance
 from workflows import engine
 
 
@@ -32,26 +33,50 @@ def open_tasks(user: User, role: str | None = None, limit: int = 200) -> list[Hu
     )
 
 
-def task_forms(tasks: list[HumanTask]) -> dict[str, dict[str, Any]]:
-    """The JSON Schema form of each task, from the process version its claim runs on (one query)."""
+def _claim_versions(tasks: list[HumanTask]) -> dict[int, str]:
+    """The process version each task's claim runs on, by claim id (one query)."""
     claim_ids = {task.claim_id for task in tasks}
-    versions = (
-        dict(
-            db.session.execute(
-                select(WorkflowInstance.claim_id, WorkflowInstance.process_version).where(
-                    WorkflowInstance.claim_id.in_(claim_ids)
-                )
-            ).all()
-        )
-        if claim_ids
-        else {}
+    if not claim_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(WorkflowInstance.claim_id, WorkflowInstance.process_version).where(
+                WorkflowInstance.claim_id.in_(claim_ids)
+            )
+        ).all()
     )
-    return {task.id: process_for_version(versions[task.claim_id]).forms[task.form] for task in tasks}
+
+
+def form_id(version: str, form: str) -> str:
+    """The id of a task form: its process version and file. A deployed version never changes, so
+    what an id names never changes either, and a client may cache it for good."""
+    return f"{version}/{form}.json"
+
+
+def task_form_ids(tasks: list[HumanTask]) -> dict[str, str]:
+    """The form id of each task (:func:`form_id`), from the version its claim runs on (one query)."""
+    versions = _claim_versions(tasks)
+    return {task.id: form_id(versions[task.claim_id], task.form) for task in tasks}
+
+
+_FORM_ID = re.compile(r"(?P<version>[0-9a-f]{64})/(?P<form>[a-z0-9_]+)\.json")
+
+
+def form_by_id(user: User, form_id: str) -> dict[str, Any]:
+    """The JSON Schema form that ``form_id`` names, for any staff member; NotFound for an unknown id."""
+    require_role(user, *ROLES)
+    match = _FORM_ID.fullmatch(form_id)
+    if match is None or db.session.get(ProcessVersion, match["version"]) is None:
+        raise NotFound(f"no form {form_id!r}: a form id is <process version>/<form>.json")
+    form = process_for_version(match["version"]).forms.get(match["form"])
+    if form is None:
+        raise NotFound(f"no form {match['form']}.json in process version {match['version'][:12]}")
+    return form
 
 
 def task_form(task: HumanTask) -> dict[str, Any]:
     """The JSON Schema form of a task, from the process version its claim runs on."""
-    return task_forms([task])[task.id]
+    return process_for_version(_claim_versions([task])[task.claim_id]).forms[task.form]
 
 
 def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Claim:

@@ -6,12 +6,13 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from fund.common.errors import Conflict, Invalid, Unauthenticated
+from fund.common.errors import Conflict, Invalid, ServiceError, Unauthenticated
 from fund.extensions import db
-from fund.models import ROLES, ApiToken, User, UserRole
+from fund.models import ROLES, ApiToken, StaffSignInFailure, User, UserRole
 
 MIN_PASSWORD_LENGTH = 10
 _DUMMY_PASSWORD_HASH = generate_password_hash("no-such-user-password", method="scrypt")
@@ -44,45 +45,107 @@ def create_user(username: str, password: str, roles: list[str], now: datetime, f
     return user
 
 
-def authenticate(username: str, password: str) -> User:
-    """The active user with this password; Unauthenticated otherwise (same answer for both)."""
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
-    stored = user.password_hash if user is not None else _DUMMY_PASSWORD_HASH
-    if not check_password_hash(stored, password or "") or user is None or not user.active:
-        raise Unauthenticated("wrong username or password")
-    return user
-
-
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = timedelta(minutes=15)
+USERNAME_LENGTH = 80  # the column's length: a longer name is no account
+LOCKED_MESSAGE = (
+    "too many wrong passwords: this account is locked for 15 minutes; ask an administrator if it was not you"
+)
+
+
+class SignInLocked(ServiceError):
+    """Too many wrong passwords for this username: every way in is refused until ``locked_until``."""
+
+    code, http_status = "sign_in_locked", 429
+
+    def __init__(self, locked_until: datetime):
+        super().__init__(LOCKED_MESSAGE, {"username": ["locked"]})
+        self.locked_until = locked_until
+
+
+def _username_key(username: str | None) -> str:
+    return (username or "").strip().lower()
+
+
+def _locked_counter(name: str) -> User | StaffSignInFailure:
+    """The row that counts wrong passwords for ``name``, locked until the transaction ends: the
+    account itself, or for a name that is no account its row of failures (created if missing).
+
+    Holding the lock through the password check serialises attempts on one name, so guesses sent
+    at the same instant are counted one after another and none gets past the lock. On PostgreSQL
+    ``FOR UPDATE`` holds the row (other names go on); SQLite has no row locks, so a write comes
+    first to take the database's write lock (other attempts wait for it: busy_timeout).
+    """
+    is_account_name = len(name) <= USERNAME_LENGTH and "\x00" not in name  # no account has such a name
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":  # for a name that is no account, the insert below takes the lock
+        db.session.execute(
+            update(User)
+            .where(User.username == name)
+            .values(failed_sign_ins=User.failed_sign_ins)
+            .execution_options(synchronize_session=False)
+        )
+    user = None
+    if is_account_name:
+        user = db.session.scalar(
+            select(User)
+            .where(User.username == name)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    if user is not None:
+        return user
+    key = name.replace("\x00", "")[:USERNAME_LENGTH]  # PostgreSQL refuses text that holds U+0000
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(StaffSignInFailure)
+        .values(username=key, failed_sign_ins=0)
+        .on_conflict_do_nothing(index_elements=["username"])
+    )
+    return db.session.scalar(
+        select(StaffSignInFailure)
+        .where(StaffSignInFailure.username == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def sign_in(username: str, password: str, now: datetime) -> User:
-    """Check a staff member's password for the web session, with lockout.
+    """Check a staff member's password, for the sign-in page and for an API token alike.
 
-    After five wrong passwords in a row the account is locked for fifteen minutes (each further
-    failure while locked restarts the lock). The answer never says whether the name exists.
+    After five wrong passwords in a row the account is locked for fifteen minutes: every attempt
+    then, right password or not, raises :class:`SignInLocked` (429) without checking the password,
+    and does not extend the lock (or anyone could keep an officer out for good). The count goes on
+    until a right password: once the lock ends, each further failure locks the account again. A
+    wrong password, an unknown username and an inactive account get the same
+    :class:`Unauthenticated` (401); names that are no account are counted and locked like
+    accounts, and a password hash is checked in every case, so neither the answers nor their
+    timing tell which usernames exist.
     """
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        check_password_hash(_DUMMY_PASSWORD_HASH, password or "")  # same time as a real check
-        raise Unauthenticated(
-            "too many wrong passwords: this account is locked for 15 minutes; "
-            "ask an administrator if it was not you"
-        )
+    name = _username_key(username)
     try:
-        user = authenticate(username, password)
-    except Unauthenticated:
-        if user is not None:
-            user.failed_sign_ins += 1
-            if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-                user.locked_until = now + LOCKOUT
+        counter = _locked_counter(name)
+        if counter.locked_until is not None and counter.locked_until > now:
+            check_password_hash(_DUMMY_PASSWORD_HASH, password or "")  # same time as a real check
+            locked_until = counter.locked_until
             db.session.commit()
+            raise SignInLocked(locked_until)
+        user = counter if isinstance(counter, User) else None
+        stored = user.password_hash if user is not None else _DUMMY_PASSWORD_HASH
+        if check_password_hash(stored, password or "") and user is not None and user.active:
+            user.failed_sign_ins, user.locked_until = 0, None
+            db.session.commit()
+            return user
+        counter.failed_sign_ins += 1  # a plain increment is safe: the row is locked
+        if counter.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+            counter.locked_until = now + LOCKOUT
+        db.session.commit()
+    except ServiceError:
         raise
-    user.failed_sign_ins = 0
-    user.locked_until = None
-    db.session.commit()
-    return user
+    except Exception:
+        db.session.rollback()
+        raise
+    raise Unauthenticated("wrong username or password")
 
 
 def sign_out_everywhere(user: User) -> None:

@@ -12,10 +12,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
+# The IBAN rules are the engine's too (the "kz-iban" format of task forms): one implementation.
+from workflows.formats import is_kz_iban_format as is_kz_iban_format
+from workflows.formats import is_valid_kz_iban as is_valid_kz_iban
+from workflows.formats import normalize_iban as normalize_iban
+
 _DIGITS_11 = re.compile(r"[0-9]{11}")
 _DIGITS_12 = re.compile(r"[0-9]{12}")
 _DIGITS_15 = re.compile(r"[0-9]{15}")
-_KZ_IBAN = re.compile(r"KZ[0-9]{2}[0-9A-Z]{16}")
 _KZ_PHONE = re.compile(r"\+7[0-9]{10}")
 
 # The official two-pass weighting of the IIN check digit.
@@ -72,38 +76,6 @@ def is_valid_iin(iin: str) -> bool:
     if birth_date_from_iin(iin) is None:
         return False
     return iin_check_digit(iin[:11]) == int(iin[11])
-
-
-def normalize_iban(text: str) -> str:
-    """An IBAN as typed (with spaces, in any case) in its electronic form: no spaces, upper case.
-
-    Only whitespace is removed; any other stray character is kept so that validation fails.
-    """
-    return "".join(text.split()).upper()
-
-
-def is_kz_iban_format(text: str) -> bool:
-    """Whether the text, once normalised, has the shape of a Kazakh IBAN: KZ, 2 digits and
-    16 letters or digits, 20 characters in all. The check digits are not verified here.
-    """
-    return isinstance(text, str) and _KZ_IBAN.fullmatch(normalize_iban(text)) is not None
-
-
-def is_valid_kz_iban(text: str) -> bool:
-    """Whether the text is a Kazakh IBAN whose check digits are right (ISO 13616, mod 97).
-
-    Spaces and lower case are accepted. Check digits 00, 01 and 99 are refused: ISO 13616
-    only issues 02-98, though 01 and 99 can pass the mod-97 test.
-    """
-    if not is_kz_iban_format(text):
-        return False
-    iban = normalize_iban(text)
-    if not 2 <= int(iban[2:4]) <= 98:
-        return False
-    # Country code and check digits move to the end; letters become 10..35 (A=10, Z=35).
-    rearranged = iban[4:] + iban[:4]
-    as_number = "".join(str(int(character, 36)) for character in rearranged)
-    return int(as_number) % 97 == 1
 
 
 def is_valid_erdr_number(text: str) -> bool:

@@ -4,11 +4,16 @@ The font is Source Sans Pro from the PyPI package ``font-source-sans-pro`` (SIL 
 found inside that package with importlib.resources, never on a system path: it has Latin, Cyrillic
 and every Kazakh letter (ә ғ қ ң ө ұ ү һ і), in a regular and a bold static TrueType face.
 reportlab embeds only the glyphs a letter uses, so a letter stays small (tens of kilobytes).
+
+Letters are rendered one at a time in a process: gunicorn's threaded workers and ``fund run``
+render in several threads, and reportlab's registered fonts are shared objects that are not safe
+to use from two documents at once (see ``_RENDERING``).
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -42,6 +47,16 @@ FONT_FILES = {"regular": "SourceSansPro-Regular.ttf", "bold": "SourceSansPro-Bol
 FONT_NAME = "FundSans"
 BOLD_FONT_NAME = "FundSans-Bold"
 
+# One letter at a time per process. A registered TTFont is one object for every thread, and
+# reportlab says "you cannot use the same TTFont object for different documents at the same
+# time": its face reads the font file through a single cursor (TTFontFile._pos), moved by
+# seek/read while makeSubset embeds a document's glyphs, so two documents finishing at once read
+# each other's positions (IndexError, KeyError, or a wrong glyph). A lock rather than a TTFont
+# per thread: rendering is pure Python and holds the GIL, so threads never rendered in parallel
+# anyway; fonts per thread would need a name per thread in reportlab's process-wide registry
+# (growing with every thread ever started) and a parsed copy of each face per thread.
+_RENDERING = threading.RLock()
+
 
 def font_path(face: str = "regular") -> str:
     """The TrueType file of a face ("regular" or "bold"), inside the installed font package."""
@@ -51,12 +66,13 @@ def font_path(face: str = "regular") -> str:
     return str(resource)
 
 
-@cache
 def register_fonts() -> str:
     """Register the letters' font with reportlab (once per process); returns its name."""
-    pdfmetrics.registerFont(TTFont(FONT_NAME, font_path("regular")))
-    pdfmetrics.registerFont(TTFont(BOLD_FONT_NAME, font_path("bold")))
-    pdfmetrics.registerFontFamily(FONT_NAME, normal=FONT_NAME, bold=BOLD_FONT_NAME)
+    with _RENDERING:  # not twice by two first threads: a font replaced mid-letter loses its glyphs
+        if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(FONT_NAME, font_path("regular")))
+            pdfmetrics.registerFont(TTFont(BOLD_FONT_NAME, font_path("bold")))
+            pdfmetrics.registerFontFamily(FONT_NAME, normal=FONT_NAME, bold=BOLD_FONT_NAME)
     return FONT_NAME
 
 
@@ -306,5 +322,6 @@ def render_letter(content: LetterContent) -> bytes:
         subject=content.number,
         lang={"kk": "kk-KZ", "ru": "ru-RU", "en": "en"}[content.language],
     )
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    with _RENDERING:  # the fonts' shared state is used from here to the end of the file
+        document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fund.portal.guard import limited
+from fund.web.rate_limits import limited
 
 from ..web import csrf
 from . import texts

@@ -4,7 +4,7 @@ from .audit import Seal
 from .claims import AccessLogEntry, Claim, Claimant, Document, Letter
 from .notifications import NOTIFICATION_STATES, Notification
 from .payouts import Payment, PayoutBatch
-from .people import ROLES, ApiToken, User, UserRole
+from .people import ROLES, ApiToken, StaffSignInFailure, User, UserRole
 from .portal import PortalSignInFailure
 from .recourse import ConvictedOffender, Conviction, OffenderDebt, RecourseCase, RecoveredPayment
 from .reference import MciRate
@@ -33,6 +33,7 @@ __all__ = [
     "RecourseCase",
     "RecoveredPayment",
     "Seal",
+    "StaffSignInFailure",
     "Timer",
     "User",
     "UserRole",

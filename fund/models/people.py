@@ -63,3 +63,19 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class StaffSignInFailure(db.Model):
+    """Wrong passwords in a row for a username that is no staff account, and until when it is locked.
+
+    A real account keeps its count on its own row (``User.failed_sign_ins``, ``User.locked_until``);
+    names that are no account are counted and locked here exactly the same way, so the answers
+    never tell which usernames exist. Keyed by the name as typed (normalised, at most 80
+    characters, the length of a username).
+    """
+
+    __tablename__ = "staff_sign_in_failures"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -6,7 +6,9 @@ Money must reach the right account exactly once, so every step re-reads what it 
   hold no open or paid payment, checks each claim's amount against its decision (the award the
   process recorded: amount in MCI times the MCI rate), copies amount, IBAN and name into a
   payment, and logs the copy of the IBAN in each claim's access log. A claim whose amount
-  disagrees with its decision stops the build, named in the answer.
+  disagrees with its decision stops the build, named in the answer. A claim whose account is not
+  a valid Kazakh IBAN (stored before task forms checked IBANs) is left out, and
+  :func:`claims_left_out` says which and why; the others are built.
 - **Approval** is by a second finance officer (four eyes, also a CHECK in the database), and
   checks every payment again against its claim: still waiting for payment, same amount as the
   claim and its decision, same account. Any difference refuses the approval, naming the claims.
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, literal, select, text, update
+from sqlalchemy import Select, exists, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from fund.common.access import require_role
@@ -38,6 +40,10 @@ from fund.models.payouts import HOLDING_STATUSES
 FINANCE = "finance"
 CATEGORIES = ("torture", "trafficking", "sexual_violence_minor", "grave_harm", "death")
 BUILD_ATTEMPTS = 3
+UNPAYABLE_ACCOUNT = (
+    "its account is not a valid Kazakh IBAN; it is left out of payout batches until its bank "
+    "details are corrected (the payment_failed message asks intake for them)"
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,11 @@ def _take_write_lock() -> None:
 
 def _lock_eligible_claims(filters: BatchFilters) -> list[Any]:
     """The claims waiting for payment with no open or paid payment, locked for this transaction."""
+    return list(db.session.execute(_eligible_claims(filters).with_for_update(of=Claim, skip_locked=True)))
+
+
+def _eligible_claims(filters: BatchFilters) -> Select:
+    """The claims waiting for payment with no open or paid payment, oldest decision first."""
     holding = exists().where(Payment.claim_id == Claim.id, Payment.status.in_(HOLDING_STATUSES))
     query = (
         select(
@@ -134,7 +145,6 @@ def _lock_eligible_claims(filters: BatchFilters) -> list[Any]:
         .join(WorkflowInstance, WorkflowInstance.claim_id == Claim.id)
         .where(Claim.status == "approved", ~holding)
         .order_by(Claim.decision_date, Claim.id)
-        .with_for_update(of=Claim, skip_locked=True)
     )
     if filters.decided_from:
         query = query.where(Claim.decision_date >= filters.decided_from)
@@ -142,14 +152,29 @@ def _lock_eligible_claims(filters: BatchFilters) -> list[Any]:
         query = query.where(Claim.decision_date <= filters.decided_to)
     if filters.category:
         query = query.where(Claim.category == filters.category)
-    return list(db.session.execute(query))
+    return query
+
+
+def _has_payable_account(claim: Any) -> bool:
+    return is_valid_kz_iban(payee_iban(claim.iban, claim.process_data))
+
+
+def claims_left_out(user: User, filters: BatchFilters) -> list[tuple[str, str]]:
+    """(reference, why) of each approved, unpaid claim matching ``filters`` that a build leaves out:
+    its account is not a valid Kazakh IBAN. Finance only.
+    """
+    require_role(user, FINANCE)
+    claims = db.session.execute(_eligible_claims(filters))
+    return [(claim.reference, UNPAYABLE_ACCOUNT) for claim in claims if not _has_payable_account(claim)]
 
 
 def build_payout_batch(user: User, filters: BatchFilters, now: datetime) -> PayoutBatch:
     """Build a batch of every approved, unpaid claim matching ``filters``; finance only.
 
-    Refused (Conflict, nothing saved) when no claim matches, or when a claim's amount disagrees
-    with its decision or its account is not a valid Kazakh IBAN (the claims are named).
+    Refused (Conflict, nothing saved) when no claim matches, when a claim's amount disagrees with
+    its decision, or when no claim has a valid account (the claims are named). A claim whose account
+    is not a valid Kazakh IBAN is left out, so that it does not hold up the others' payment; see
+    :func:`claims_left_out`.
     """
     require_role(user, FINANCE)
     for _ in range(BUILD_ATTEMPTS):
@@ -174,12 +199,14 @@ def _build(user: User, filters: BatchFilters, now: datetime) -> PayoutBatch:
     problems: list[tuple[str, str]] = []
     for claim in claims:
         problem = decision_problem(claim.amount_kzt, claim.amount_mci, claim.process_data)
-        if problem is None and not is_valid_kz_iban(payee_iban(claim.iban, claim.process_data)):
-            problem = "its account is not a valid Kazakh IBAN"
         if problem:
             problems.append((claim.reference, problem))
     if problems:
         raise _refuse("Building the batch was", problems)
+    payable = [claim for claim in claims if _has_payable_account(claim)]
+    if not payable:
+        raise _refuse("Building the batch was", [(claim.reference, UNPAYABLE_ACCOUNT) for claim in claims])
+    claims = payable
 
     batch = PayoutBatch(
         reference=f"building-{user.id}-{now.timestamp()}",  # replaced below, once the id is known

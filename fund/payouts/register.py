@@ -11,7 +11,8 @@ claim of the batch, by the database in one statement (cheap for 10,000 claims).
 The fund's own account (the debtor) comes from the configuration, with demo defaults:
 ``FUND_NAME``, ``FUND_TREASURY_IBAN``, ``FUND_TREASURY_BIC``.
 
-The register CSV (UTF-8, comma separated, a header row, one row per payment):
+The register CSV (UTF-8 with a byte order mark, comma separated, a header row, one row per payment;
+the mark is what tells Excel the file is UTF-8, so that Kazakh and Russian names are not garbled):
 ``row, end_to_end_id, claim_reference, recipient_name, recipient_iin, recipient_iban, amount_kzt,
 currency, purpose, batch_reference, execution_date`` (amount in whole tenge; dates YYYY-MM-DD).
 """
@@ -206,7 +207,7 @@ def register_csv(batch: PayoutBatch, payments: list[Any]) -> bytes:
                 execution_date,
             )
         )
-    return out.getvalue().encode("utf-8")
+    return out.getvalue().encode("utf-8-sig")  # with the byte order mark, for Excel
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:

@@ -62,7 +62,9 @@ def index():
 @payouts_blueprint.route("/new", methods=["GET", "POST"], endpoint="new_batch")
 @login_required
 def new_batch():
-    """Build a batch from approved, unpaid claims chosen by decision date and category."""
+    """Build a batch from approved, unpaid claims chosen by decision date and category; the claims a
+    build leaves out (an account that is not a valid IBAN) are listed with why.
+    """
     me = _me()
     form = {name: request.form.get(name, "") for name in ("decided_from", "decided_to", "category")}
     errors: dict[str, list[str]] = {}
@@ -81,10 +83,12 @@ def new_batch():
                 f"Batch {batch.reference} was built: {batch.payment_count} payment(s). "
                 "Another finance officer must approve it."
             )
+            for reference, why in payout_batches.claims_left_out(me, filters):
+                flash(f"Left out: {reference}: {why}.")
             return redirect(url_for("payouts.batch", batch_id=batch.id))
-    else:
-        payout_batches.authorize(me)  # before showing the form
-    return render_template("payouts/new.html", form=form, errors=errors, refusal=refusal), status
+    left_out = payout_batches.claims_left_out(me, payout_batches.BatchFilters())  # checks the role first
+    page = render_template("payouts/new.html", form=form, errors=errors, refusal=refusal, left_out=left_out)
+    return page, status
 
 
 @payouts_blueprint.get("/<int:batch_id>", endpoint="batch")

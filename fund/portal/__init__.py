@@ -30,6 +30,7 @@ from fund.portal.sign_in import (
     PortalLocked,
     PortalSession,
     PortalSignInRefused,
+    claim_for_status,
     session_for_new_claim,
     sign_in_claimant,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "PortalSession",
     "PortalSignInRefused",
     "UploadedFile",
+    "claim_for_status",
     "claimant_letter",
     "claimant_view",
     "request_reconsideration",

@@ -21,7 +21,7 @@ from fund.claims.submission import submit_claim
 from fund.claims.submission_schema import HARMS, ROLES, ClaimSubmissionSchema, validation_errors_to_fields
 from fund.common.errors import Invalid
 from fund.common.time import fund_date, utc_now
-from fund.portal.guard import current_claimant, limited, remember_claimant
+from fund.portal.guard import current_claimant, remember_claimant
 from fund.portal.i18n import PORTAL_LANGUAGES, claimant_language
 from fund.portal.pages import claimant_now, portal_blueprint, render_portal
 from fund.portal.uploads import (
@@ -31,6 +31,7 @@ from fund.portal.uploads import (
     files_with_chosen_kinds,
     max_file_mb,
 )
+from fund.web.rate_limits import limited
 from workflows.scripting import add_years
 
 DRAFT_KEY = "portal_draft"
@@ -125,11 +126,8 @@ def _schema_errors(draft: dict[str, str], today: date) -> dict[str, list[str]]:
 
 def deadline_passed(draft: dict[str, str], today: date) -> bool:
     """True when the claim comes more than three years after the recognition as a victim."""
-    try:
-        recognized_on = date.fromisoformat(draft.get("crime.recognized_on", ""))
-    except ValueError:
-        return False
-    return today > add_years(recognized_on, DEADLINE_YEARS)
+    deadline = _deadline_until(draft)
+    return deadline is not None and today > deadline
 
 
 def _step_errors(step: str, draft: dict[str, str], today: date) -> dict[str, list[str]]:
@@ -169,9 +167,14 @@ def _render_step(step: str, draft: dict[str, str], errors: dict[str, list[str]],
 
 
 def _deadline_until(draft: dict[str, str]) -> date | None:
+    """The last day of the three years, or None when the recognition date is not a date.
+
+    None too when the three years would end after 9999-12-31, the calendar's last day (the
+    date is then in the future, and the schema says so): ``add_years`` cannot name that day.
+    """
     try:
         return add_years(date.fromisoformat(draft.get("crime.recognized_on", "")), DEADLINE_YEARS)
-    except ValueError:
+    except ValueError:  # not a date, or a year past 9999
         return None
 
 

@@ -1,8 +1,11 @@
 """Protection of the public pages: rate limits per address, and the claimant's short session.
 
 Rate limits (Flask-Limiter) apply per client address to portal sign-in, submission and uploads,
-and to letter verification. Their storage is ``FUND_RATELIMIT_STORAGE_URI`` (``memory://`` by
-default: one process only; several app servers need a shared storage such as ``redis://``).
+to letter verification, and to the API's ways in (tokens; a claim's status, which shares the
+portal sign-in's limit: one budget of guesses per address, whichever way they come). Their
+storage is ``FUND_RATELIMIT_STORAGE_URI`` (``memory://`` by default: one process only; several
+app servers need a shared storage such as ``redis://``), its keys prefixed with
+``FUND_RATELIMIT_KEY_PREFIX`` when several deployments share one storage.
 The limits themselves are configuration (``FUND_RATELIMIT_*``), read on every request. Limits are
 off while testing (``TESTING``) unless ``FUND_RATELIMIT_ENABLED`` is set, so the test suite is
 not throttled; the rate-limit tests switch them on. Lockout per claim reference is the portal
@@ -15,52 +18,19 @@ signed session cookie, valid for ``FUND_PORTAL_SESSION_MINUTES`` (30) after the 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, session
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 from fund.portal import PortalSession
 
 PORTAL_SESSION_KEY = "portal_claim"
-DEFAULT_LIMITS = {
-    "FUND_RATELIMIT_PORTAL_SIGN_IN": "10 per minute;40 per hour",
-    "FUND_RATELIMIT_PORTAL_SUBMIT": "10 per hour",
-    "FUND_RATELIMIT_PORTAL_UPLOAD": "30 per hour",
-    "FUND_RATELIMIT_VERIFY": "30 per minute;300 per hour",
-}
-
-limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
 
 
-def init_limits(app: Flask) -> None:
-    """Read the limits and their storage from the environment and bind Flask-Limiter."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("FUND_RATELIMIT_STORAGE_URI", "memory://"))
-    enabled = os.environ.get("FUND_RATELIMIT_ENABLED")
-    app.config.setdefault(
-        "FUND_RATELIMIT_ENABLED", enabled != "0" if enabled is not None else not app.testing
-    )
-    for name, default in DEFAULT_LIMITS.items():
-        app.config.setdefault(name, os.environ.get(name, default))
+def init_session(app: Flask) -> None:
+    """Read how long a claimant's portal session lasts without a page seen (default 30 minutes)."""
     app.config.setdefault(
         "FUND_PORTAL_SESSION_MINUTES", int(os.environ.get("FUND_PORTAL_SESSION_MINUTES", "30"))
-    )
-    limiter.init_app(app)
-
-
-def _limits_off() -> bool:
-    return not current_app.config["FUND_RATELIMIT_ENABLED"]
-
-
-def limited(config_name: str, methods: tuple[str, ...] = ("POST",)) -> Callable:
-    """Limit a view per client address by the limit named ``config_name`` in the configuration."""
-    return limiter.limit(
-        lambda: current_app.config[config_name],
-        methods=list(methods),
-        exempt_when=_limits_off,
-        scope=config_name,
     )
 
 

@@ -7,7 +7,9 @@ like real ones, and the access code is checked against a hash even for them (see
 :func:`fund.claims.submission.claim_for_claimant`), so neither the answers nor their timing tell
 which references exist. While a reference is locked every attempt gets the same answer, right
 code or not, and does not extend the lock: otherwise anyone could keep a claimant locked out for
-good by typing their reference now and then. Rate limits per client address are the web layer's.
+good by typing their reference now and then. The API's status check (:func:`claim_for_status`)
+goes through the same lock and counts on the same rows. Rate limits per client address are the
+web layer's.
 
 Concurrent attempts on one reference are serialised on its failure row (``FOR UPDATE`` on
 PostgreSQL, the database write lock on SQLite), so no failure is lost to a race.
@@ -138,6 +140,20 @@ def sign_in_claimant(reference: str, access_code: str, now: datetime) -> PortalS
         "no claim with this reference and access code",
         {"reference": ["reference_or_code_wrong"], "access_code": ["reference_or_code_wrong"]},
     )
+
+
+def claim_for_status(reference: str, access_code: str, now: datetime) -> Claim:
+    """The claim whose status the API shows for a reference and access code: a sign-in to the
+    portal in all but name, so guesses here and on the portal's sign-in page count together.
+
+    Raises :class:`NotFound` (404, the API's answer for a wrong reference or code alike) and
+    :class:`PortalLocked` (429) once the reference is locked. A right code clears the failures.
+    """
+    try:
+        portal_session = sign_in_claimant(reference, access_code, now)
+    except PortalSignInRefused:
+        raise NotFound("no claim with this reference and access code") from None
+    return claim_of_session(portal_session)
 
 
 def session_for_new_claim(submitted: SubmittedClaim, now: datetime) -> PortalSession:

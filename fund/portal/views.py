@@ -31,13 +31,7 @@ from fund.portal import (
     apply_views,  # noqa: F401  (the application steps: their routes are on the same blueprint)
     words,
 )
-from fund.portal.guard import (
-    current_claimant,
-    forget_claimant,
-    init_limits,
-    limited,
-    remember_claimant,
-)
+from fund.portal.guard import current_claimant, forget_claimant, init_session, remember_claimant
 from fund.portal.i18n import init_i18n
 from fund.portal.pages import claimant_now, portal_blueprint, portal_date, render_portal
 from fund.portal.requests import REASON_MAX, REASON_MIN
@@ -49,14 +43,15 @@ from fund.portal.uploads import (
     files_with_chosen_kinds,
     max_file_mb,
 )
+from fund.web.rate_limits import limited
 
 log = logging.getLogger(__name__)
 
 
 def init_portal(app: Flask) -> None:
-    """Bind languages and rate limits, register the portal and its kind 429 page."""
+    """Bind languages and the claimant's session, register the portal and its kind 429 page."""
     init_i18n(app)
-    init_limits(app)
+    init_session(app)
     app.register_blueprint(portal_blueprint)
     app.register_error_handler(429, _too_many_requests)
 

@@ -35,12 +35,14 @@ def init_web(app: Flask) -> None:
     Each part of the fund registers its own blueprint (see :func:`fund.create_app`).
     """
     from .auth import auth_blueprint
+    from .rate_limits import init_limits
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "strong"
     csrf.init_app(app)
+    init_limits(app)  # per client address, for the portal, the API and the letter check
     app.context_processor(nav_links)
     app.register_blueprint(auth_blueprint)
 

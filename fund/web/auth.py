@@ -30,8 +30,8 @@ def sign_in():
             user = users.sign_in(
                 request.form.get("username", ""), request.form.get("password", ""), utc_now()
             )
-        except Unauthenticated as failure:
-            error = failure.message
+        except (Unauthenticated, users.SignInLocked) as failure:
+            error = failure.message  # the page answers 401 for both; the API tells a lock by its 429
         else:
             session.clear()  # a fresh session: nothing from before sign-in is kept
             session.permanent = True

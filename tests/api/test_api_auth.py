@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from fund.common.users import issue_token
 from fund.extensions import db
 from fund.models import ApiToken, User
+from fund.web.rate_limits import limiter
 from tests.conftest import (
     APPROVE,
     DOCUMENTS_COMPLETE,
@@ -24,6 +25,7 @@ from tests.conftest import (
     error_of,
     stored_claim,
 )
+from tests.web_helpers import sign_in as web_sign_in
 
 
 def sign_in(client, username: str, password: str = PASSWORD):
@@ -289,3 +291,113 @@ def test_every_staff_role_may_open_a_claim(submit, officers, clock):
 
     for username in officers.ROLES:
         assert officers.claim(reference, username)["reference"] == reference
+
+
+# --- guessing passwords ----------------------------------------------------------------------------
+# One lock per account, in the database, whichever way in is used: the sign-in page and the API
+# count wrong passwords together. Usernames that are no account are counted and locked the same
+# way, so no answer tells which usernames exist.
+
+WRONG_PASSWORD = "not the password, a guess"
+LOCKED_MESSAGE = (
+    "too many wrong passwords: this account is locked for 15 minutes; ask an administrator if it was not you"
+)
+
+
+def test_five_wrong_passwords_lock_the_account_for_api_tokens(client, staff, clock):
+    staff.user("ivan", "intake")
+
+    answers = [sign_in(client, "ivan", WRONG_PASSWORD).status_code for _ in range(5)]
+    guesses_while_locked = [sign_in(client, "ivan", f"guess {n}") for n in range(15)]
+    right_while_locked = sign_in(client, "ivan")
+
+    assert answers == [401] * 5
+    for refused in (*guesses_while_locked, right_while_locked):
+        error = error_of(refused, 429)
+        assert error == {
+            "code": "sign_in_locked",
+            "message": LOCKED_MESSAGE,
+            "fields": {"username": ["locked"]},
+        }
+        assert refused.headers["Retry-After"] == str(15 * 60)
+    assert db.session.scalars(select(ApiToken)).all() == []
+    # Guesses while locked do not extend the lock: it ends fifteen minutes after the fifth failure.
+    clock.advance(minutes=10)
+    assert sign_in(client, "ivan", WRONG_PASSWORD).headers["Retry-After"] == str(5 * 60)
+    clock.advance(minutes=5)
+    assert sign_in(client, "ivan").status_code == 201
+
+
+def test_an_unknown_username_gets_exactly_the_answers_of_a_real_one(client, staff, clock):
+    staff.user("ivan", "intake")
+
+    def answers(username: str) -> list[tuple[int, dict, str | None]]:
+        responses = [sign_in(client, username, WRONG_PASSWORD) for _ in range(7)]
+        return [(r.status_code, r.get_json(), r.headers.get("Retry-After")) for r in responses]
+
+    real, unknown = answers("ivan"), answers("nobody")
+
+    assert unknown == real
+    assert [status for status, _, _ in real] == [401] * 5 + [429] * 2
+
+
+def test_a_lock_earned_on_the_sign_in_page_refuses_api_tokens(app, client, staff):
+    staff.user("dana", "intake")
+    for _ in range(5):
+        web_sign_in(app.test_client(), "dana", WRONG_PASSWORD)
+
+    refused = sign_in(client, "dana")
+
+    assert error_of(refused, 429)["code"] == "sign_in_locked"
+    assert db.session.scalars(select(ApiToken)).all() == []
+
+
+def test_a_lock_earned_through_the_api_refuses_the_sign_in_page(app, client, staff):
+    staff.user("dana", "intake")
+    for _ in range(5):
+        sign_in(client, "dana", WRONG_PASSWORD)
+
+    page = web_sign_in(app.test_client(), "dana", PASSWORD)
+
+    assert page.status_code == 401 and "locked for 15 minutes" in page.text
+
+
+def test_the_page_and_the_api_count_wrong_passwords_together(app, client, staff):
+    staff.user("dana", "intake")
+    for _ in range(3):
+        web_sign_in(app.test_client(), "dana", WRONG_PASSWORD)
+    for _ in range(2):
+        assert sign_in(client, "dana", WRONG_PASSWORD).status_code == 401
+
+    assert error_of(sign_in(client, "dana"), 429)["code"] == "sign_in_locked"
+    assert "locked for 15 minutes" in web_sign_in(app.test_client(), "dana", PASSWORD).text
+
+
+@pytest.fixture
+def token_limit(app, monkeypatch):
+    """Rate limits on, with three token requests a minute per address."""
+    monkeypatch.setitem(app.config, "FUND_RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "FUND_RATELIMIT_API_TOKENS", "3 per minute")
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
+def test_token_requests_are_limited_per_address(client, staff, clock, token_limit):
+    staff.user("ivan", "intake")
+    # Each guess names another user, so no account lock is what stops them.
+    answers = [sign_in(client, f"officer{n}", WRONG_PASSWORD).status_code for n in range(3)]
+
+    refused = sign_in(client, "ivan")
+
+    assert answers == [401] * 3
+    error = error_of(refused, 429)
+    assert error["code"] == "too_many_requests"
+    assert "too many requests from this address" in error["message"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    other_address = client.post(
+        "/api/v1/tokens",
+        json={"username": "ivan", "password": PASSWORD},
+        environ_overrides={"REMOTE_ADDR": "10.1.2.3"},
+    )
+    assert other_address.status_code == 201

@@ -389,3 +389,24 @@ def test_unknown_api_addresses_and_methods_answer_in_the_apis_error_format(clien
     wrong_method = client.get("/api/v1/tokens")
     assert error_of(wrong_method, 405)["code"] == "method_not_allowed"
     assert "POST" in wrong_method.headers["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        pytest.param({"crime__recognized_on": "9999-12-31"}, "crime.recognized_on", id="recognised 9999"),
+        pytest.param({"crime__recognized_on": "9997-01-01"}, "crime.recognized_on", id="deadline in 10000"),
+        pytest.param(
+            {"crime__committed_on": "9999-12-31", "crime__recognized_on": "9999-12-31"},
+            "crime.committed_on",
+            id="committed 9999",
+        ),
+        pytest.param({"claimant__birth_date": "9999-12-31"}, "claimant.birth_date", id="born 9999"),
+    ],
+)
+def test_a_date_in_the_calendars_last_years_is_in_the_future_like_any_other(client, clock, overrides, field):
+    response = client.post("/api/v1/claims", json=claim_body(**overrides))
+
+    error = error_of(response, 422)
+    assert "must not be after today (2026-03-02)" in error["fields"][field], error["fields"]
+    assert claims_stored() == 0

@@ -4,6 +4,7 @@ timers the worker fires.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -100,6 +101,31 @@ def test_a_failed_payment_asks_intake_for_the_right_bank_details_then_payment_go
     assert officers.confirm_payment(reference)["status"] == "paid"
 
 
+def test_corrected_bank_details_with_wrong_check_digits_are_refused_naming_the_field(
+    submit, officers, clock
+):
+    reference = submit()["reference"]
+    officers.check_documents(reference)
+    officers.review(reference)
+    officers.approve(reference)
+    officers.deliver(reference, "payment_failed", {"batch": "PB-2026-001", "reason": "closed"}, "farida")
+    correction = officers.task(reference, "correct_bank_details", "ivan")
+    before = stored_claim(reference)
+
+    refused = officers.complete(correction["id"], {"iban": "KZ18722S000012345679"}, "ivan")
+
+    error = error_of(refused, 422)
+    assert error["fields"] == {
+        "iban": [
+            "must be a Kazakh IBAN with correct check digits; this one has a mistyped character: "
+            "copy it again from the claimant's bank details"
+        ]
+    }
+    assert stored_claim(reference) == before
+    accepted = officers.complete(correction["id"], {"iban": "KZ18722S000012345678"}, "ivan")
+    assert accepted.get_json()["status"] == "approved"
+
+
 def test_a_message_the_claim_is_not_waiting_for_is_a_conflict(submit, officers, clock):
     reference = submit()["reference"]
     before = stored_claim(reference)
@@ -156,6 +182,34 @@ def test_a_message_body_that_is_not_a_json_object_is_refused_and_nothing_is_deli
 
     error_of(response, status)
     assert stored_claim(documents_requested) == before
+
+
+def _not_a_json_constant(name: str) -> None:
+    raise AssertionError(f"the answer holds {name}, which is not JSON")
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400"])
+def test_a_payment_confirmed_with_a_number_beyond_a_floats_range_is_refused_and_the_history_stays_json(
+    client, submit, officers, clock, number
+):
+    reference = submit()["reference"]
+    officers.check_documents(reference)
+    officers.review(reference)
+    officers.approve(reference)
+    before = stored_claim(reference)
+
+    response = client.post(
+        f"/api/v1/claims/{reference}/messages/payment_confirmed",
+        data=f'{{"batch": "PB-2026-001", "amount_kzt": {number}}}',
+        content_type="application/json",
+        headers=officers.headers("farida"),
+    )
+
+    error = error_of(response, 422)
+    assert "range" in error["fields"]["amount_kzt"][0], error["fields"]
+    assert stored_claim(reference) == before
+    history = client.get(f"/api/v1/claims/{reference}/events", headers=officers.headers("aida"))
+    json.loads(history.get_data(as_text=True), parse_constant=_not_a_json_constant)
 
 
 # --- history -------------------------------------------------------------------------------------

@@ -11,7 +11,10 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from fund.extensions import db
+from fund.models import WorkflowInstance
 from tests.conftest import (
     APPROVE,
     DOCUMENTS_COMPLETE,
@@ -49,9 +52,70 @@ def test_a_task_in_the_worklist_says_what_to_do_by_when_and_with_which_form(subm
     created = datetime.fromisoformat(task["created_at"])
     assert created == clock.now
     assert datetime.fromisoformat(task["due_at"]) == created + timedelta(days=10)
-    assert task["form"]["type"] == "object"
-    assert task["form"]["required"] == ["documents_complete"]
-    assert "documents_complete" in task["form"]["properties"]
+    form = officers.client.get(task["form"]["url"], headers=officers.headers("ivan")).get_json()
+    assert form["type"] == "object"
+    assert form["required"] == ["documents_complete"]
+    assert "documents_complete" in form["properties"]
+
+
+def test_the_worklist_references_each_form_once_by_its_version_and_file(submit, officers, clock):
+    references = [submit()["reference"] for _ in range(3)]
+    version = db.session.scalar(select(WorkflowInstance.process_version))
+
+    response = officers.client.get("/api/v1/tasks", headers=officers.headers("ivan"))
+
+    worklist = response.get_json()
+    assert sorted(task["claim_reference"] for task in worklist) == references
+    form_id = f"{version}/intake_check.json"
+    assert all(task["form"] == {"id": form_id, "url": f"/api/v1/forms/{form_id}"} for task in worklist)
+    assert len(response.get_data()) < 1000 * len(worklist)  # the schema is not repeated in each task
+
+
+def test_a_form_is_served_once_with_caching_headers_and_not_again_while_unchanged(submitted, officers):
+    url = officers.task(submitted, "intake_check", "ivan")["form"]["url"]
+
+    first = officers.client.get(url, headers=officers.headers("rita"))  # any staff member may read it
+
+    assert first.status_code == 200 and first.mimetype == "application/json"
+    assert first.get_json()["required"] == ["documents_complete"]
+    assert first.headers["ETag"]
+    cache_control = first.headers["Cache-Control"]
+    assert "private" in cache_control and "immutable" in cache_control
+    assert int(cache_control.split("max-age=")[1].split(",")[0]) >= 365 * 24 * 3600
+    headers = dict(officers.headers("rita"), **{"If-None-Match": first.headers["ETag"]})
+    again = officers.client.get(url, headers=headers)
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
+@pytest.mark.parametrize(
+    "form_id",
+    [
+        "{version}/nonexistent.json",
+        "{version}/codes.json",
+        "{version}/intake_check",
+        "0" * 64 + "/review.json",
+        "{version}",
+        "not-a-version/review.json",
+        "{version}/review.json%00",
+    ],
+)
+def test_an_unknown_form_is_not_found(submitted, officers, form_id):
+    version = db.session.scalar(select(WorkflowInstance.process_version))
+
+    response = officers.client.get(
+        f"/api/v1/forms/{form_id.format(version=version)}", headers=officers.headers("ivan")
+    )
+
+    assert error_of(response, 404)["code"] == "not_found"
+
+
+def test_a_form_needs_a_token(submitted, officers):
+    url = officers.task(submitted, "intake_check", "ivan")["form"]["url"]
+
+    response = officers.client.get(url)
+
+    assert error_of(response, 401)["code"] == "unauthenticated"
 
 
 def test_the_worklist_lists_the_oldest_task_first(submit, officers, clock):

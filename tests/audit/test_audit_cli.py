@@ -14,7 +14,14 @@ import pytest
 from sqlalchemy import select, update
 
 from fund.extensions import db
-from fund.models import AccessLogEntry, Claim, Seal, WorkflowEvent
+from fund.models import AccessLogEntry, Claim, ProcessVersion, Seal, WorkflowEvent, WorkflowInstance
+from tests.audit_helpers import (
+    PROCESS_FILE_DAMAGE,
+    damage_stored_file,
+    store_version,
+    stored_files,
+    variant_of,
+)
 
 
 @pytest.fixture
@@ -181,3 +188,89 @@ def test_an_export_is_written_to_the_claims_access_log_with_the_os_user(app, sub
     unknown = runner.invoke(args=["audit", "export", "VCF-0000-000000", "--output", str(tmp_path / "x.zip")])
     assert unknown.exit_code == 2 and "no claim VCF-0000-000000" in unknown.output
     assert db.session.query(AccessLogEntry).count() == 1
+
+
+# --- damaged process versions -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def claims_on_damaged_versions(app, submit, monkeypatch) -> dict[str, object]:
+    """Two claims on the deployed version, and one claim on each of five further versions whose
+    stored files are then damaged, one kind of damage each. The processes parsed so far are
+    forgotten, as in a fresh `fund audit verify` process."""
+    intact = [submit()["reference"] for _ in range(2)]
+    deployed = db.session.scalar(select(WorkflowInstance.process_version).limit(1))
+    files = {f.path: f.content for f in db.session.get(ProcessVersion, deployed).files}
+    damaged = {}
+    for day, kind in enumerate(PROCESS_FILE_DAMAGE, start=6):
+        version = store_version(variant_of(files, kind), datetime(2026, 1, day, tzinfo=UTC))
+        damaged[submit()["reference"]] = (version, kind)
+    for version, kind in damaged.values():
+        damage_stored_file(version, kind)
+    monkeypatch.setattr("workflows.specs._deployed", {})
+    return {"intact": intact, "damaged": damaged}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_verify_reports_every_damaged_process_version_and_checks_every_claim(
+    app, claims_on_damaged_versions, tmp_path, monkeypatch, jobs
+):
+    intact, damaged = claims_on_damaged_versions["intact"], claims_on_damaged_versions["damaged"]
+    monkeypatch.setattr("fund.audit.runs.BATCH_SIZE", 2)  # four batches, for two workers too
+    path = tmp_path / "report.json"
+
+    result = app.test_cli_runner().invoke(
+        args=["audit", "verify", "--all", "--jobs", jobs, "--report", str(path)]
+    )
+
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    report = json.loads(path.read_text())
+    assert report["claims_checked"] == len(intact) + len(damaged) == 7
+    findings = [(f["subject"], f["what"]) for f in report["findings"]]
+    for reference, (version, kind) in damaged.items():
+        assert (f"process version {version[:12]}", "altered: its stored files were changed after deploy") in (
+            findings
+        ), kind
+        assert f"FINDING process version {version[:12]}: altered" in result.output
+        assert (
+            reference,
+            f"the stored files of its process version {version[:12]} were changed after deploy (altered): "
+            "its replay cannot be run",
+        ) in findings, kind
+    assert not [f for f in findings if f[0] in intact]  # the claims on the intact version verify
+    assert len(findings) == 2 * len(damaged)  # each version once, however many processes checked it
+
+
+def test_verify_reports_a_version_whose_files_hash_right_but_no_longer_load(
+    app, claims_on_damaged_versions, tmp_path
+):
+    """An intruder who also rewrites the version's id (or a parser that changed) leaves files that
+    match their hash but cannot be run: each kind is a finding, and every claim is still checked."""
+    damaged = claims_on_damaged_versions["damaged"]
+    instances = WorkflowInstance.__table__
+    for reference, (version, kind) in damaged.items():
+        # The damaged files stored again under their own hash, and the claim moved onto them.
+        rehashed = store_version(stored_files(version), datetime(2026, 1, 1, tzinfo=UTC))
+        damaged[reference] = (rehashed, kind)
+        claim_id = db.session.scalar(select(Claim.id).where(Claim.reference == reference))
+        db.session.execute(
+            update(instances).where(instances.c.claim_id == claim_id).values(process_version=rehashed)
+        )
+    db.session.commit()
+    path = tmp_path / "report.json"
+
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--all", "--report", str(path)])
+
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    report = json.loads(path.read_text())
+    assert report["claims_checked"] == 7
+    findings = {f["subject"]: f["what"] for f in report["findings"]}
+    for reference, (version, kind) in damaged.items():
+        assert findings[f"process version {version[:12]}"].startswith("cannot be loaded: "), kind
+        assert findings[reference] == (
+            f"its process version {version[:12]} cannot be loaded: its replay cannot be run"
+        ), kind
+    assert len(findings) == 2 * len(damaged)

@@ -13,7 +13,8 @@ from fund.audit.replay import replay_claim, step_diagram
 from fund.claims.timers import run_due_timers
 from fund.common.errors import Forbidden
 from fund.extensions import db
-from fund.models import AccessLogEntry, Claim, ProcessFile, WorkflowEvent
+from fund.models import AccessLogEntry, Claim, ProcessFile, WorkflowEvent, WorkflowInstance
+from tests.audit_helpers import PROCESS_FILE_DAMAGE, damage_stored_file, store_version, stored_files
 from tests.conftest import (
     DOCUMENTS_COMPLETE,
     DOCUMENTS_MISSING,
@@ -280,6 +281,44 @@ def test_the_api_reports_the_divergence(client, submit, driver, officers):
     assert body["ok"] is False
     assert body["divergence"]["sequence"] == 2
     assert body["divergence"]["differences"]
+
+
+@pytest.mark.parametrize("kind", sorted(PROCESS_FILE_DAMAGE))
+def test_the_api_answers_with_the_finding_when_the_process_version_was_altered(
+    client, submit, officers, clock, monkeypatch, kind
+):
+    reference = submit()["reference"]
+    version = db.session.scalar(select(WorkflowInstance.process_version))
+    damage_stored_file(version, kind)
+    monkeypatch.setattr("workflows.specs._deployed", {})  # as in a server started after the damage
+
+    response = client.post(f"/api/v1/claims/{reference}/replay", headers=officers.headers("aida"))
+
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["ok"] is False and body["steps"] == [] and body["divergence"] is None
+    assert body["finding"] == (
+        f"process version {version[:12]} altered: its stored files were changed after deploy; "
+        "replay cannot be run on it"
+    )
+
+
+def test_the_api_answers_with_the_finding_when_the_process_version_no_longer_loads(
+    client, submit, officers, clock
+):
+    """Files that hash to their version but do not load (rewritten with their id) are a finding too."""
+    reference = submit()["reference"]
+    version = db.session.scalar(select(WorkflowInstance.process_version))
+    path, change = PROCESS_FILE_DAMAGE["a form that is not JSON"]
+    files = stored_files(version)
+    broken = store_version(dict(files, **{path: change(files[path])}), clock.now)
+    db.session.execute(update(WorkflowInstance).values(process_version=broken))
+    db.session.commit()
+
+    body = client.post(f"/api/v1/claims/{reference}/replay", headers=officers.headers("aida")).get_json()
+
+    assert body["ok"] is False and body["steps"] == []
+    assert body["finding"].startswith(f"process version {broken[:12]} cannot be loaded: {path}: not valid")
 
 
 @pytest.mark.parametrize("username", ["ivan", "rita", "farida"])

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select, update
 
 from fund.extensions import db
-from fund.models import Claim, HumanTask, WorkflowEvent
+from fund.models import Claim, HumanTask, WorkflowEvent, WorkflowInstance
+from tests.audit_helpers import damage_stored_file
 from tests.conftest import DOCUMENTS_COMPLETE, DOCUMENTS_MISSING, claim_body, stored_claim
 from tests.officer_helpers import (
     attach_document,
@@ -69,6 +70,18 @@ def test_the_search_lists_claims_and_filters_by_reference_status_category_office
     assert set(_references(auditor.get("/audit?from=2026-03-01&to=2026-03-31"))) == {paid, waiting}
     assert _references(auditor.get("/audit?from=2026-04-01")) == []
     assert "No claims match" in main_text(auditor.get("/audit?to=2026-02-01"))
+
+
+@pytest.mark.parametrize(
+    "period", ["to=9999-12-31", "from=0001-01-01", "from=0001-01-01&to=9999-12-31", "to=0001-01-01"]
+)
+def test_a_period_at_the_calendars_ends_is_searched_like_any_other(auditor, submit, web_clock, period):
+    waiting = submit()["reference"]
+
+    answer = auditor.get(f"/audit?{period}")
+
+    assert answer.status_code == 200
+    assert _references(answer) == ([] if period == "to=0001-01-01" else [waiting])
 
 
 def test_the_search_is_paginated(auditor, submit, web_clock):
@@ -216,6 +229,23 @@ def test_the_replay_steps_forward_and_back_with_the_diagram_and_data_after_each_
     assert _states(html(back)) == after_submission
     # Out of range: the nearest step.
     assert "Step 5 of 5" in main_text(auditor.get(f"/audit/claims/{paid}/replay?step=99"))
+
+
+def test_the_replay_page_of_a_claim_on_an_altered_process_version_shows_the_finding(
+    auditor, submit, web_clock, monkeypatch
+):
+    reference = submit()["reference"]
+    version = db.session.scalar(select(WorkflowInstance.process_version))
+    damage_stored_file(version, "a BPMN byte that no longer parses")
+    monkeypatch.setattr("workflows.specs._deployed", {})  # as in a server started after the damage
+
+    response = auditor.get(f"/audit/claims/{reference}/replay")
+
+    assert response.status_code == 200
+    assert (
+        f"process version {version[:12]} altered: its stored files were changed after deploy; "
+        "replay cannot be run on it"
+    ) in main_text(response)
 
 
 def test_the_replay_page_shows_the_first_divergence_and_what_differs(auditor, paid):

@@ -243,6 +243,37 @@ def test_an_iban_in_the_wrong_format_is_refused_with_what_is_allowed(app, staff,
     assert page.get_element_by_id("field-iban").get("value") == "DE89 3704 0044 0532 0130 00"
 
 
+def test_an_iban_with_wrong_check_digits_is_refused_and_nothing_is_saved(
+    app, staff, awaiting_approval, officers
+):
+    """The claim form refuses a mistyped account; the task that corrects it must refuse it too, or the
+    claim returns to "approved" with an account no payout batch can pay.
+    """
+    officers.approve(awaiting_approval)
+    officers.deliver(awaiting_approval, "payment_failed", {"reason": "account closed"}, "farida")
+    client = browser(app, staff, "ivan", "intake")
+    task_id = open_task_id(awaiting_approval, "correct_bank_details")
+    form = task_form(html(client.get(f"/tasks/{task_id}")))
+    events = db.session.scalar(db.select(db.func.count()).select_from(WorkflowEvent))
+
+    form.fields["iban"] = "KZ18722S000012345679"
+    refused = send(client, form)
+
+    assert refused.status_code == 422
+    assert text_of(html(refused).get_element_by_id("field-iban-error")) == (
+        "Error: IBAN of the claimant's account: must be a Kazakh IBAN with correct check digits; "
+        "this one has a mistyped character: copy it again from the claimant's bank details"
+    )
+    assert db.session.get(HumanTask, task_id).state == "open"
+    assert status_of(awaiting_approval) == "payment_failed"
+    assert db.session.scalar(db.select(db.func.count()).select_from(WorkflowEvent)) == events
+
+    form = task_form(html(refused))
+    form.fields["iban"] = "KZ18 722S 0000 1234 5678"
+    assert send(client, form).status_code == 302
+    assert status_of(awaiting_approval) == "approved"
+
+
 # --- twice, or too late ----------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ approved batch is exported; exporting again gives the same bytes; each export is
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from decimal import Decimal
@@ -48,7 +49,7 @@ def test_the_register_csv_has_the_documented_columns_and_one_row_per_payment(app
     register = export_register_csv(finance_officer(staff, "farida"), approved_batch.id, clock.now)
 
     assert register.filename == f"{approved_batch.reference}.csv"
-    rows = list(csv.reader(io.StringIO(register.content.decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(register.content.decode("utf-8-sig"))))
     assert tuple(rows[0]) == REGISTER_COLUMNS == (
         "row", "end_to_end_id", "claim_reference", "recipient_name", "recipient_iin", "recipient_iban",
         "amount_kzt", "currency", "purpose", "batch_reference", "execution_date",
@@ -70,6 +71,19 @@ def test_the_register_csv_has_the_documented_columns_and_one_row_per_payment(app
             "batch_reference": approved_batch.reference,
             "execution_date": "2026-03-02",
         }
+
+
+def test_the_register_csv_starts_with_a_byte_order_mark_so_excel_shows_kazakh_names(
+    approved_batch, staff, clock
+):
+    register = export_register_csv(finance_officer(staff, "farida"), approved_batch.id, clock.now)
+
+    # Without the mark Excel reads UTF-8 as the Windows code page: "Айгүл" becomes "РђР№Т“Т±Р»".
+    assert register.content.startswith(codecs.BOM_UTF8)
+    assert register.content.count(codecs.BOM_UTF8) == 1
+    rows = list(csv.DictReader(io.StringIO(register.content.decode("utf-8-sig"))))
+    assert [row["row"] for row in rows] == ["1", "2", "3"]
+    assert [row["recipient_name"] for row in rows] == [f"Айгүл Сәрсенова {n}" for n in range(3)]
 
 
 def test_the_pain001_file_is_valid_against_the_official_schema_with_the_right_totals(

@@ -14,12 +14,14 @@ from fund.models import PayoutBatch, WorkflowEvent
 from fund.payouts.batches import BatchFilters, build_payout_batch
 from fund.payouts.register import export_register_csv
 from fund.payouts.results import import_payment_results
-from tests.conftest import stored_claim
+from tests.conftest import error_of, stored_claim
 from tests.payout_helpers import (
+    MALFORMED,
     approved_claims,
     built_and_approved,
     claim_of,
     finance_officer,
+    malformed_status_file,
     paid_rows,
     payments_of,
     status_file,
@@ -136,29 +138,73 @@ def test_a_file_with_a_wrong_row_is_refused_whole_naming_each_row_and_field(expo
     assert {p.status for p in payments_of(exported_batch.id)} == {"in_batch"}
 
 
+NO_PAYMENT_X = "end_to_end_id: no payment X was exported by the fund"  # every problem of a row is named
+
+
 @pytest.mark.parametrize(
-    ("content", "field", "problem"),
+    ("content", "field", "problems"),
     [
-        (b"\xff\xfe not utf-8", "file", "must be UTF-8 text (CSV)"),
+        (b"\xff\xfe not utf-8", "file", ["must be UTF-8 text (CSV)"]),
         (b"end_to_end_id,status\r\nX,paid\r\n", "file",
-         "the header row must name the columns end_to_end_id, status, amount_kzt, paid_on, reason; "
-         "missing: amount_kzt, paid_on, reason"),
-        (b"end_to_end_id,status,amount_kzt,paid_on,reason\r\n", "file", "has no rows after the header"),
+         ["the header row must name the columns end_to_end_id, status, amount_kzt, paid_on, reason; "
+          "missing: amount_kzt, paid_on, reason"]),
+        (b"end_to_end_id,status,amount_kzt,paid_on,reason\r\n", "file", ["has no rows after the header"]),
         (b"end_to_end_id,status,amount_kzt,paid_on,reason\r\nX,sent,1,,\r\n", "row 2",
-         "status: must be paid or failed"),
+         [NO_PAYMENT_X, "status: must be paid or failed"]),
         (b"end_to_end_id,status,amount_kzt,paid_on,reason\r\nX,paid,1.5,2026-03-02,\r\n", "row 2",
-         "amount_kzt: must be whole tenge, digits only, more than 0, e.g. 173000"),
+         [NO_PAYMENT_X, "amount_kzt: must be whole tenge, digits only, more than 0, e.g. 173000"]),
         (b"end_to_end_id,status,amount_kzt,paid_on,reason\r\nX,paid,1,02.03.2026,\r\n", "row 2",
-         "paid_on: a paid row needs the date as YYYY-MM-DD, e.g. 2026-03-05"),
+         [NO_PAYMENT_X, "paid_on: a paid row needs the date as YYYY-MM-DD, e.g. 2026-03-05"]),
         (b"end_to_end_id,status,amount_kzt,paid_on,reason\r\nX,paid,1,2026-03-09,\r\n", "row 2",
-         "paid_on: 2026-03-09 is after today"),
+         [NO_PAYMENT_X, "paid_on: 2026-03-09 is after today"]),
     ],
 )  # fmt: skip
-def test_a_malformed_status_file_is_refused_naming_the_problem(staff, clock, content, field, problem):
+def test_a_malformed_status_file_is_refused_naming_the_problem(staff, clock, content, field, problems):
     with pytest.raises(Invalid) as refused:
         import_payment_results(finance_officer(staff, "farida"), content, clock.now)
 
-    assert refused.value.fields == {field: [problem]}
+    assert refused.value.fields == {field: problems}
+
+
+def test_every_mistake_of_every_row_is_named(exported_batch, staff, clock):
+    first, second, _ = payments_of(exported_batch.id)
+    content = status_file(
+        (first.end_to_end_id, "paid", 17300, "2026-03-09", ""),
+        (second.end_to_end_id, "sent", 1730, "", ""),
+    )
+
+    with pytest.raises(Invalid) as refused:
+        import_payment_results(finance_officer(staff, "farida"), content, clock.now)
+
+    assert refused.value.fields == {
+        "row 2": [
+            f"amount_kzt: 17300 differs from the 173000 tenge of {first.end_to_end_id} "
+            f"in batch {exported_batch.reference}",
+            "paid_on: 2026-03-09 is after today",
+        ],
+        "row 3": [
+            "status: must be paid or failed",
+            f"amount_kzt: 1730 differs from the 173000 tenge of {second.end_to_end_id} "
+            f"in batch {exported_batch.reference}",
+        ],
+    }
+    assert {p.status for p in payments_of(exported_batch.id)} == {"in_batch"}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_file_no_treasury_would_send_is_refused_naming_the_row_and_nothing_is_applied(
+    exported_batch, staff, clock, case
+):
+    first, second, _ = payments_of(exported_batch.id)
+    content, problem = malformed_status_file(case, first.end_to_end_id, second.end_to_end_id)
+
+    with pytest.raises(Invalid) as refused:
+        import_payment_results(finance_officer(staff, "farida"), content, clock.now)
+
+    assert refused.value.message == "the status file was refused; nothing was applied"
+    assert refused.value.fields == {"row 3": [problem]}
+    assert {p.status for p in payments_of(exported_batch.id)} == {"in_batch"}  # not even row 2
+    assert claim_of(first.claim.reference).status == "approved"
 
 
 def test_a_result_contradicting_the_recorded_one_is_refused(exported_batch, staff, clock):
@@ -227,6 +273,51 @@ def test_after_a_failure_and_a_corrected_account_the_claim_goes_into_a_later_bat
     assert [r.outcome for r in report.applied] == ["payment_confirmed"]
     assert claim_of(reference).status == "paid"
     assert messages_of(reference) == ["payment_failed", "payment_confirmed"]
+
+
+def test_a_payment_in_a_batch_is_confirmed_or_failed_only_by_the_batchs_status_file(
+    exported_batch, staff, clock, officers
+):
+    payment = payments_of(exported_batch.id)[0]
+    reference = payment.claim.reference
+    before = stored_claim(reference)
+
+    for message, payload in (
+        ("payment_confirmed", {"batch": exported_batch.reference}),
+        ("payment_failed", {"batch": exported_batch.reference, "reason": "account closed"}),
+    ):
+        error = error_of(officers.deliver(reference, message, payload, "farida"), 409)
+        assert error["message"] == (
+            f"the payment of claim {reference} is in payout batch {exported_batch.reference} (exported): "
+            f"only the Treasury's status file for {exported_batch.reference} can confirm or fail it"
+        )
+    assert stored_claim(reference) == before
+    assert payments_of(exported_batch.id)[0].status == "in_batch"
+
+    report = import_payment_results(
+        finance_officer(staff, "farida"), status_file(*paid_rows(exported_batch.id)[:1]), clock.now
+    )
+
+    assert [(r.claim_reference, r.outcome) for r in report.applied] == [(reference, "payment_confirmed")]
+    assert claim_of(reference).status == "paid"
+    assert payments_of(exported_batch.id)[0].status == "paid"
+    assert messages_of(reference) == ["payment_confirmed"]
+
+
+def test_a_payment_in_a_batch_not_yet_exported_is_not_confirmed_by_hand_either(
+    submit, officers, staff, clock
+):
+    (reference,) = approved_claims(submit, officers, 1)
+    batch = build_payout_batch(finance_officer(staff, "farida"), BatchFilters(), clock.now)
+
+    response = officers.deliver(reference, "payment_confirmed", {"batch": batch.reference}, "farida")
+
+    assert error_of(response, 409)["message"] == (
+        f"the payment of claim {reference} is in payout batch {batch.reference} (built): "
+        f"only the Treasury's status file for {batch.reference} can confirm or fail it; "
+        "cancel the batch to take the claim out of it"
+    )
+    assert claim_of(reference).status == "approved"
 
 
 def test_a_paid_claim_never_enters_another_batch(exported_batch, staff, clock):

@@ -4,14 +4,27 @@ as the second officer, download the Treasury's files, upload the status file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 
+import pytest
+
 from fund.extensions import db
-from fund.models import PayoutBatch
-from fund.payouts.register import REGISTER_COLUMNS
+from fund.models import Claimant, PayoutBatch
+from fund.payouts.register import REGISTER_COLUMNS, export_register_csv
 from tests.officer_helpers import browser, form_on, html, main_text, send
-from tests.payout_helpers import approved_claims, claim_of, paid_rows, status_file
+from tests.payout_helpers import (
+    MALFORMED,
+    approved_claims,
+    built_and_approved,
+    claim_of,
+    finance_officer,
+    malformed_status_file,
+    paid_rows,
+    payments_of,
+    status_file,
+)
 
 
 def build_with(client, **fields: str):
@@ -47,11 +60,36 @@ def test_a_batch_is_built_on_one_page_and_approved_by_another_officer(app, staff
     assert download.status_code == 200
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.headers["Cache-Control"] == "no-store"
-    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
+    assert download.get_data().startswith(codecs.BOM_UTF8)  # so that Excel reads the names as UTF-8
+    rows = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
     assert tuple(rows[0]) == REGISTER_COLUMNS and len(rows) == 3
     xml = send(fatima, form_on(page, "/pain001.xml"))
     assert xml.status_code == 200 and xml.mimetype == "application/xml"
     assert html(fatima.get(batch_url)).get_element_by_id("batch-status").text_content() == "exported"
+
+
+def test_a_claim_with_an_account_no_batch_can_pay_is_named_with_the_reason_and_the_rest_are_built(
+    app, staff, submit, officers, clock
+):
+    references = approved_claims(submit, officers, 2)
+    claimant_id = claim_of(references[0]).claimant_id
+    db.session.execute(
+        Claimant.__table__.update().where(Claimant.id == claimant_id).values(iban="KZ18722S000012345679")
+    )
+    db.session.commit()
+    farida = browser(app, staff, "farida", "finance")
+
+    built = build_with(farida)
+
+    assert built.status_code == 302
+    page = farida.get(built.headers["Location"])
+    assert html(page).xpath("//table[@id='payments']//tr/@data-claim") == [references[1]]
+    assert (
+        f"Left out: {references[0]}: its account is not a valid Kazakh IBAN; it is left out of payout "
+        "batches until its bank details are corrected" in main_text(page)
+    )
+    form_page = main_text(farida.get("/payouts/new"))
+    assert f"{references[0]}: its account is not a valid Kazakh IBAN" in form_page
 
 
 def test_wrong_filters_are_shown_next_to_their_field(app, staff):
@@ -109,3 +147,27 @@ def test_the_status_file_is_uploaded_and_uploading_it_again_changes_nothing(
     assert "already paid on 2026-03-02" in main_text(again)
     assert missing.status_code == 422
     assert "Status file: choose the Treasury's status file (CSV)" in main_text(missing)
+
+
+def upload_status_file(client, content: bytes):
+    form = form_on(html(client.get("/payouts/results")), "/payouts/results")
+    fields = {"csrf_token": form.fields["csrf_token"], "status_file": (io.BytesIO(content), "status.csv")}
+    return client.post("/payouts/results", data=fields, content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_status_file_is_refused_on_the_page_naming_the_row(
+    app, staff, submit, officers, clock, case
+):
+    approved_claims(submit, officers, 2)
+    batch = built_and_approved(staff, clock.now)
+    export_register_csv(finance_officer(staff, "farida"), batch.id, clock.now)
+    first, second = payments_of(batch.id)
+    content, problem = malformed_status_file(case, first.end_to_end_id, second.end_to_end_id)
+
+    answer = upload_status_file(browser(app, staff, "farida", "finance"), content)
+
+    assert answer.status_code == 422
+    assert "The file was refused; nothing was applied" in main_text(answer)
+    assert f"row 3: {problem}" in main_text(answer)
+    assert {p.status for p in payments_of(batch.id)} == {"in_batch"}

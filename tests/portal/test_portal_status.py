@@ -11,8 +11,8 @@ from lxml import html as lxml_html
 from fund.extensions import db
 from fund.models import Claim, Document, Letter
 from fund.portal import NEXT_STEPS
-from fund.portal.guard import limiter
 from fund.portal.words import NEXT_STEP_SENTENCES, STATUS_SENTENCES
+from fund.web.rate_limits import limiter
 from tests.conftest import DOCUMENTS_MISSING
 from tests.web_helpers import CSRF_FIELD
 

@@ -12,6 +12,7 @@ from lxml import html as lxml_html
 
 from fund.extensions import db
 from fund.models import Claim, Document
+from fund.portal.apply_views import STEP_NAMES
 from tests.conftest import make_iin
 from tests.web_helpers import CSRF_FIELD
 
@@ -248,3 +249,42 @@ def test_nothing_personal_goes_into_an_address(client, portal_clock):
     for step, fields in steps.items():
         answer = post_step(client, step, fields)
         assert all(value not in answer.headers["Location"] for value in fields.values() if len(value) > 3)
+
+
+@pytest.mark.parametrize(
+    ("step", "wrong", "field"),
+    [
+        pytest.param("case", {"crime.recognized_on": "9999-12-31"}, "crime.recognized_on", id="in 9999"),
+        pytest.param(
+            "case", {"crime.recognized_on": "9997-01-01"}, "crime.recognized_on", id="deadline 10000"
+        ),
+        pytest.param(
+            "case",
+            {"crime.committed_on": "9999-12-31", "crime.recognized_on": "9999-12-31"},
+            "crime.committed_on",
+            id="committed 9999",
+        ),
+        pytest.param("who", {"claimant.birth_date": "9999-12-31"}, "claimant.birth_date", id="born 9999"),
+    ],
+)
+def test_a_date_in_the_calendars_last_years_is_in_the_future_like_any_other(
+    client, portal_clock, step, wrong, field
+):
+    steps = answers()
+    steps[step] = {**steps[step], **wrong}
+    for name in ("who", "case"):
+        answer = post_step(client, name, steps[name])
+        if name == step:
+            break
+        assert answer.status_code == 303
+    assert answer.status_code == 422, answer.get_data(as_text=True)[:3000]
+    beside = page(answer).xpath(f"//*[@id='{field.replace('.', '-')}-error']")
+    assert beside and "This date is in the future" in beside[0].text_content()
+    # The draft keeps the date, and every page that shows the draft still opens.
+    for name in STEP_NAMES:
+        assert client.get(f"/portal/apply/{name}").status_code == 200, name
+    sent = client.post(
+        "/portal/apply/check", data={"csrf_token": token(client)}, content_type="multipart/form-data"
+    )
+    assert sent.status_code == 422 and "This date is in the future" in sent.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Claim)) == 0

@@ -14,8 +14,8 @@ from fund.extensions import db
 from fund.models import AccessLogEntry, ConvictedOffender, RecoveredPayment
 from fund.recourse import cases as recourse
 from fund.recourse.pages import OUTSTANDING_COLUMNS
-from tests.recourse import test_recourse
 from tests.officer_helpers import browser, form_on, html, main_text, send
+from tests.recourse import test_recourse
 from tests.recourse.test_recourse import (
     AWARD,
     ERDR,

@@ -163,6 +163,9 @@ RULE_BREAKS: list[tuple[str, dict[str, Any], str, str]] = [
     ("correct_bank_details", {"iban": "KZ8612-5KZT5004100100"}, "iban", "must be a Kazakh IBAN"),
     ("correct_bank_details", {"iban": "KZ86125KZT5004100100\n"}, "iban", "must be a Kazakh IBAN"),
     ("correct_bank_details", {"iban": 8612}, "iban", "must be text"),
+    # The shape is right but a character is mistyped: the ISO 13616 check digits say so.
+    ("correct_bank_details", {"iban": "KZ18722S000012345679"}, "iban", "correct check digits"),
+    ("correct_bank_details", {"iban": "KZ86 125K ZT50 0410 0101"}, "iban", "correct check digits"),
 ]
 
 JSONSCHEMA_JARGON = [
@@ -242,6 +245,42 @@ def test_every_broken_rule_of_a_submission_is_reported_at_once() -> None:
 
 def test_data_that_is_not_an_object_is_a_form_level_error() -> None:
     assert submit("review", ["approve"]) == {FORM_LEVEL: ["the form data must be an object"]}
+
+
+def test_every_iban_field_of_every_form_is_checked_like_the_claimants_own_account() -> None:
+    """The claim form refuses an IBAN whose check digits are wrong; so must every task form."""
+    iban_fields = [
+        (name, field, spec.get("format"))
+        for name in form_names(FORMS_DIR)
+        for field, spec in load_form(FORMS_DIR, name)["properties"].items()
+        if "iban" in field
+    ]
+    assert iban_fields == [("correct_bank_details", "iban", "kz-iban")]
+
+
+def test_any_form_may_declare_a_kazakh_iban_and_gets_the_submissions_check() -> None:
+    form = with_changes(properties={"account": {"title": "Account", "type": "string", "format": "kz-iban"}})
+
+    assert validate_form_data(form, {"account": "kz86 125k zt50 0410 0100"}) == {}
+    assert validate_form_data(form, {"account": "KZ18722S000012345679"}) == {
+        "account": [
+            "must be a Kazakh IBAN with correct check digits; this one has a mistyped character: "
+            "copy it again from the claimant's bank details"
+        ]
+    }
+    assert validate_form_data(form, {"account": "DE89370400440532013000"}) == {
+        "account": ["must be a Kazakh IBAN: KZ, 2 check digits and 16 letters or digits (20 characters)"]
+    }
+    assert validate_form_data(form, {"account": 8612}) == {"account": ["must be text"]}
+
+
+def test_an_iban_in_the_wrong_shape_gets_one_message_not_also_one_about_check_digits() -> None:
+    assert submit("correct_bank_details", {"iban": "DE89370400440532013000"}) == {
+        "iban": [
+            "must be a Kazakh IBAN: KZ, 2 digits and 16 capital letters or digits "
+            "(20 characters, spaces between groups allowed)"
+        ]
+    }
 
 
 def test_review_torture_is_the_review_plus_the_prosecutors_office() -> None:
@@ -448,6 +487,11 @@ BROKEN_FORMS: list[tuple[str, dict[str, Any] | str, str]] = [
         "requires undeclared field 'notes'",
     ),
     ("older draft", with_changes(**{"$schema": "http://json-schema.org/draft-07/schema#"}), "draft/2020-12"),
+    (
+        "format the engine does not check",
+        with_changes(properties={"iban": {"title": "IBAN", "type": "string", "format": "kz-ibn"}}),
+        "format 'kz-ibn' at #/properties/iban is not one the engine checks (it checks: kz-iban)",
+    ),
 ]
 
 
