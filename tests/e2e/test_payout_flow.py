@@ -81,7 +81,7 @@ def test_one_officer_builds_another_approves_and_downloads_the_register_and_pain
     with fatima.expect_download() as csv_download:
         fatima.get_by_role("button", name="Download the register (CSV)").click()
     register = csv_download.value
-    rows = list(csv.reader(io.StringIO(Path(register.path()).read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO(Path(register.path()).read_text(encoding="utf-8-sig"))))
     assert register.suggested_filename.endswith(".csv")
     assert tuple(rows[0]) == REGISTER_COLUMNS
     assert sorted(row[2] for row in rows[1:]) == sorted(references)
