@@ -160,7 +160,7 @@ def where_time_goes(claims: list[tuple[int, str]], sample: int) -> str:
     """Verify a sample in-process, timing replay and reading apart from the rest."""
     import fund.audit.runs as audit_run
     import fund.claims.history as history
-    from fund.audit.seals import AuditReport
+    from fund.audit.findings import AuditReport
     from fund.common.system import system_user
 
     spent = {"replay": 0.0, "reading": 0.0}

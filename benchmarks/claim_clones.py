@@ -75,7 +75,7 @@ def load_template(reference: str) -> Template:
 
     Raises RuntimeError when the claim does not verify: only sound histories are cloned.
     """
-    from fund.audit.seals import audit_claim
+    from fund.audit.checks import audit_claim
     from fund.claims.history import claim_events, replay_command
     from fund.claims.process_versions import process_for_version
     from fund.common.system import system_user

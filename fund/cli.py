@@ -225,8 +225,9 @@ def audit_verify_command(
     from datetime import UTC
     from pathlib import Path
 
+    from fund.audit.findings import AuditReport
     from fund.audit.runs import claims_to_verify, verify_claims
-    from fund.audit.seals import AuditReport, verify_seals
+    from fund.audit.seals import verify_seals
     from fund.common.system import system_user
 
     if all_claims and references:
@@ -286,7 +287,7 @@ def audit_export_command(reference: str, output: str) -> None:
     import getpass
     from pathlib import Path
 
-    from fund.audit.seals import export_claim
+    from fund.audit.export import export_claim
     from fund.common.system import system_user
 
     try:
@@ -307,7 +308,7 @@ def audit_check_export_command(path: str) -> None:
     """Check an exported zip without the database: manifests, event chain, process files, letters."""
     from pathlib import Path
 
-    from fund.audit.seals import check_export
+    from fund.audit.export import check_export
 
     problems = check_export(Path(path).read_bytes())
     for problem in problems:

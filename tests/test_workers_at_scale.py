@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from fund import PROJECT_ROOT, create_app
-from fund.audit.seals import audit_claim
+from fund.audit.checks import audit_claim
 from fund.claims.submission import submit_claim
 from fund.claims.tasks import complete_task
 from fund.common.system import system_user

@@ -3,7 +3,7 @@
 ``fund audit verify --all`` must keep pace with a fund's whole history (benchmarks/RESULTS.md,
 "Audit verification of the whole history"). Replaying each claim's commands is most of the work,
 and every claim is replayed in full: nothing here skips or samples a check. What this module
-changes is how the rows reach :func:`fund.audit.seals.audit_claim`:
+changes is how the rows reach :func:`fund.audit.checks.audit_claim`:
 
 * they are read per batch of claims (the claims, their instances, events and letters: four
   queries per batch instead of five per claim), in a session of their own that is closed after
@@ -27,15 +27,8 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from fund.audit.seals import (
-    AUDIT_ROLES,
-    AuditReport,
-    ClaimRecords,
-    Finding,
-    VersionChecks,
-    audit_claim,
-    process_version_subject,
-)
+from fund.audit.checks import ClaimRecords, VersionChecks, audit_claim, process_version_subject
+from fund.audit.findings import AUDIT_ROLES, AuditReport, Finding
 from fund.common.access import require_role
 from fund.common.errors import NotFound
 from fund.extensions import db

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from fund.audit import pages as audit_views
 from fund.audit import replay
-from fund.audit.seals import export_claim
+from fund.audit.export import export_claim
 from fund.claims.claim_file import claim_view
 from fund.claims.history import verify_claim
 from fund.claims.submission import get_claim

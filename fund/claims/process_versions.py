@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from fund.common.errors import Invalid
+from fund.common.errors import Invalid, ServiceError
 from fund.extensions import db
 from fund.models import ProcessFile, ProcessVersion, WorkflowInstance
 from workflows.specs import (
@@ -54,13 +54,20 @@ def current_process_version() -> ProcessVersion | None:
     return db.session.scalar(select(ProcessVersion).order_by(ProcessVersion.deployed_at.desc()).limit(1))
 
 
-class ProcessVersionUnusable(Exception):
+class ProcessVersionUnusable(ServiceError):
     """A stored process version cannot be run: it is not stored, its files were altered after
     deploy, or they no longer load. ``problem`` says which, in words that follow its name;
-    ``on_claim`` is the finding on each claim that runs on it (its replay cannot be run)."""
+    ``on_claim`` is the finding on each claim that runs on it (its replay cannot be run).
+
+    Pages and the API answer it as a conflict (409) naming the version, never as a failure of the
+    system: nothing is run on files that do not match the version a claim started on. Auditors'
+    verification reports it as a finding and goes on.
+    """
+
+    code, http_status = "process_version_unusable", 409
 
     def __init__(self, version: str, problem: str, on_claim: str | None = None):
-        super().__init__(f"process version {version[:12]} {problem}")
+        super().__init__(f"process version {version[:12]} {problem}", {"process_version": [problem]})
         self.version = version
         self.problem = problem
         self.on_claim = on_claim or (

@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import delete, select, update
 
+from fund.audit.export import export_claim
+from fund.audit.findings import AuditReport
 from fund.audit.runs import claims_to_verify, verify_claims
-from fund.audit.seals import AuditReport, export_claim, seal_history, verify_seals
+from fund.audit.seals import seal_history, verify_seals
 from fund.claims.history import event_hash
 from fund.common.errors import Forbidden
 from fund.common.system import system_user

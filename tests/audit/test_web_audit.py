@@ -248,6 +248,20 @@ def test_the_replay_page_of_a_claim_on_an_altered_process_version_shows_the_find
     ) in main_text(response)
 
 
+def test_the_claim_page_of_a_claim_on_an_altered_process_version_names_it_instead_of_failing(
+    auditor, submit, web_clock, monkeypatch
+):
+    reference = submit()["reference"]
+    version = db.session.scalar(select(WorkflowInstance.process_version))
+    damage_stored_file(version, "a duplicated id in the BPMN")
+    monkeypatch.setattr("workflows.specs._deployed", {})  # as in a server started after the damage
+
+    response = auditor.get(f"/audit/claims/{reference}")
+
+    assert response.status_code == 409
+    assert f"process version {version[:12]} altered" in main_text(response)
+
+
 def test_the_replay_page_shows_the_first_divergence_and_what_differs(auditor, paid):
     sequence = _alter_intake_input(paid)
 
