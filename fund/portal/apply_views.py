@@ -18,7 +18,8 @@ from marshmallow import ValidationError
 
 from fund import portal as portal_service
 from fund.claims.submission import submit_claim
-from fund.claims.submission_schema import HARMS, ROLES, ClaimSubmissionSchema, validation_errors_to_fields
+from fund.claims.submission_messages import HARMS, ROLES
+from fund.claims.submission_schema import ClaimSubmissionSchema, validation_errors_to_fields
 from fund.common.errors import Invalid
 from fund.common.time import fund_date, utc_now
 from fund.portal.guard import current_claimant, remember_claimant

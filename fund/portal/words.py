@@ -10,7 +10,7 @@ from datetime import date
 
 from flask_babel import format_date, gettext, lazy_gettext
 
-from fund.claims.submission_schema import ErrorMessage
+from fund.claims.submission_messages import ErrorMessage
 
 # Form fields, named by their path in the submission (``claimant.iin``), as the error summary names them.
 FIELD_LABELS = {
