@@ -12,6 +12,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from .decision_table_checks import check_decision_tables
+from .form_checks import check_forms
 from .parsing import parse_process
 from .process_files import ProcessFiles
 
@@ -85,9 +87,6 @@ def _user_task_problems(path: str, doc: etree._Element, forms: set[str]) -> list
 
 def check_process_files(files: ProcessFiles, process_id: str) -> list[str]:
     """Every problem that must stop a deploy of these files, one line each; [] when none."""
-    from .decision_table_checks import check_decision_tables
-    from .forms import check_forms
-
     problems: list[str] = []
     bpmn_files = files.matching(".bpmn")
     if not bpmn_files:

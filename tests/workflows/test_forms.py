@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from workflows.form_checks import check_forms
 from workflows.forms import (
     FORM_LEVEL,
     FormDataInvalid,
     FormDefinitionError,
     FormNotFound,
-    check_forms,
     clean_form_data,
     form_names,
     load_form,
