@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fund.claims.claim_file import Diagram, officer_namer
+from fund.claims.claim_diagram import Diagram, draw_claim_steps
+from fund.claims.claim_file import officer_namer
 from fund.claims.explanations import explain_decisions
 from fund.claims.history import (
     CLAIM_SUBMITTED,
@@ -44,8 +45,7 @@ from fund.common.wording import MESSAGE_LABELS, STATUS_LABELS, label, task_label
 from fund.extensions import db
 from fund.models import HumanTask, User, WorkflowInstance
 from workflows import engine
-from workflows.diagram import GATEWAYS, claim_flows_taken, claim_step_states, read_process_model
-from workflows.diagram_svg import render_process_svg
+from workflows.diagram import GATEWAYS, claim_flows_taken, read_process_model
 from workflows.specs import MAIN_PROCESS, ProcessSpec
 
 AUDIT_ROLES = ("auditor", "admin")
@@ -406,24 +406,10 @@ def step_diagram(report: ReplayReport, index: int) -> Diagram | None:
     if report.main_xml is None or not 0 <= index < len(report.steps):
         return None
     step = report.steps[index]
-    steps = step.steps_so_far
-    completed, current = claim_step_states(
-        steps, step.ready_names, step.waiting_names, bpmn_xml=report.main_xml, process_id=MAIN_PROCESS
-    )
-    taken = claim_flows_taken(
-        steps, step.ready_names, step.waiting_names, bpmn_xml=report.main_xml, process_id=MAIN_PROCESS
-    )
-    svg = render_process_svg(
+    return draw_claim_steps(
         report.main_xml,
-        MAIN_PROCESS,
-        completed,
-        current,
-        title=f"Claim {report.reference} after step {step.sequence}",
-        taken_flows=taken,
-    )
-    nodes = read_process_model(report.main_xml, MAIN_PROCESS).nodes
-    return Diagram(
-        svg,
-        [nodes[i].name or i for i in nodes if i in completed],
-        [nodes[i].name or i for i in nodes if i in current],
+        step.steps_so_far,
+        step.ready_names,
+        step.waiting_names,
+        f"Claim {report.reference} after step {step.sequence}",
     )

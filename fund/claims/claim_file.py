@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from fund.claims.claim_diagram import Diagram, claim_diagram
 from fund.claims.explanations import (
     AmountCalculation,
     DecisionExplanation,
@@ -41,11 +42,8 @@ from fund.common.wording import (
     task_labels,
 )
 from fund.extensions import db
-from fund.models import Claim, Document, HumanTask, Letter, Timer, User, WorkflowEvent, WorkflowInstance
-from workflows import engine
-from workflows.diagram import claim_flows_taken, claim_step_states, read_process_model
-from workflows.diagram_svg import render_process_svg
-from workflows.specs import MAIN_PROCESS, ProcessSpec
+from fund.models import Claim, Document, HumanTask, Letter, User, WorkflowEvent, WorkflowInstance
+from workflows.specs import ProcessSpec
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +120,6 @@ class HistoryEntry:
     status: str
     details: list[tuple[str, str]]
     letters_due: list[str]
-
-
-@dataclass(frozen=True)
-class Diagram:
-    svg: str
-    completed: list[str]
-    current: list[str]
 
 
 @dataclass
@@ -365,7 +356,7 @@ def _build(user: User, claim: Claim, now: datetime, *, unmasked: bool, with_diag
     if with_diagram:
         ready = {t.name for t in tasks if t.state == "open"}
         try:
-            view.diagram = _diagram(claim, process, steps, ready, now)
+            view.diagram = claim_diagram(claim, process, steps, ready, now)
         except Exception:  # a drawing problem must not hide the claim: the page says it has no diagram
             log.exception("claim %s: the process diagram could not be drawn", claim.reference)
     return view
@@ -393,30 +384,3 @@ def _describe_event(event: WorkflowEvent, tasks: dict, labels: dict[str, str], p
         ]
         return "Deadline or reminder reached", [("Steps", "; ".join(fired))] if fired else []
     return event.type.replace("_", " "), []
-
-
-def _diagram(claim: Claim, process: ProcessSpec, steps: list[dict], ready: set[str], now: datetime):
-    """The main process drawn from its file's own diagram, the claim's steps highlighted."""
-    main_xml = process.files.bpmn_file_of(MAIN_PROCESS)
-    if main_xml is None:
-        return None
-    waiting = set(db.session.scalars(select(Timer.name).where(Timer.claim_id == claim.id)))
-    instance = db.session.execute(
-        select(WorkflowInstance.snapshot, WorkflowInstance.completed).where(
-            WorkflowInstance.claim_id == claim.id
-        )
-    ).first()
-    if instance is not None and not instance.completed:
-        # Which messages the claim waits for is only in the snapshot (one claim, one page: cheap).
-        waiting |= set(engine.inspect(process, instance.snapshot, now).waiting_messages)
-    completed, current = claim_step_states(steps, ready, waiting, bpmn_xml=main_xml, process_id=MAIN_PROCESS)
-    taken = claim_flows_taken(steps, ready, waiting, bpmn_xml=main_xml, process_id=MAIN_PROCESS)
-    svg = render_process_svg(
-        main_xml, MAIN_PROCESS, completed, current, title=f"Claim {claim.reference}", taken_flows=taken
-    )
-    nodes = read_process_model(main_xml, MAIN_PROCESS).nodes
-    return Diagram(
-        svg,
-        [nodes[i].name or i for i in nodes if i in completed],
-        [nodes[i].name or i for i in nodes if i in current],
-    )
