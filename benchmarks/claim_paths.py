@@ -111,7 +111,9 @@ def claim_facts() -> dict[str, Any]:
     """The facts the services derive from :func:`claim_body`, for the drivers without a database."""
     return {
         "article": "146",
-        "article_part": 3,
+        "article_part": "3",
+        "article_paragraph": None,
+        "by_criminal_group": None,
         "harm": "none",
         "claimant_role": "victim",
         "victim_birth_date": date(1990, 1, 15),

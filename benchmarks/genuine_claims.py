@@ -44,12 +44,13 @@ FAILED = ("message", "bulk.finance", "payment_failed", {"reason": "account close
 BANK = ("complete", "bulk.intake", {"iban": "KZ86 125K ZT50 0410 0100"})
 RECONSIDER = ("message", "bulk.intake", "reconsideration_requested", {"grounds": "new medical report"})
 
-TORTURE = {"article": "146", "part": 3, "harm": "none"}
-OTHER = {"article": "128", "part": 1, "harm": "none"}
-GRAVE = {"article": "106", "part": 1, "harm": "grave_harm"}
-NOT_COVERED = {"article": "190", "part": 1, "harm": "none"}
-DEATH = {"article": "111", "part": 2, "harm": "death", "role": "successor"}
-MINOR = {"article": "120", "part": 1, "harm": "none", "role": "representative"}
+# Crimes as the law names them: part as text, paragraph and "committed by a criminal group" where Art. 6 asks.
+TORTURE = {"article": "146", "part": "3", "harm": "none"}
+OTHER = {"article": "128", "part": "1", "harm": "none"}
+GRAVE = {"article": "106", "part": "1", "by_criminal_group": True, "harm": "grave_harm"}
+NOT_COVERED = {"article": "190", "part": "1", "harm": "none"}
+DEATH = {"article": "111", "part": "2", "harm": "death", "role": "successor"}
+MINOR = {"article": "120", "part": "3-1", "paragraph": 1, "harm": "none", "role": "representative"}
 
 
 FINISHED = ("paid", "rejected")
@@ -107,6 +108,8 @@ def _body(number: int, scenario: Scenario, submitted: datetime) -> dict[str, Any
             "erdr_number": f"2617500{number % 10**8:08d}",
             "article": scenario.crime["article"],
             "part": scenario.crime["part"],
+            "paragraph": scenario.crime.get("paragraph"),
+            "by_criminal_group": scenario.crime.get("by_criminal_group"),
             "committed_on": (recognized - timedelta(days=30)).isoformat(),
             "recognized_on": recognized.isoformat(),
             "harm": scenario.crime["harm"],

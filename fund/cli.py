@@ -38,16 +38,88 @@ def init_command() -> None:
 
 
 @click.command("deploy")
+@click.option(
+    "--yes", is_flag=True, help="deploy without asking, even when claims would be decided differently"
+)
 @with_appcontext
-def deploy_command() -> None:
-    """Deploy bpmn/ as a new process version when its files changed; prints the version."""
+def deploy_command(yes: bool) -> None:
+    """Deploy bpmn/ as a new process version when its files changed; prints the version.
+
+    First the new decision tables are run on every stored claim (as ``fund rules preview``): when
+    some would be decided differently, the summary is printed and the deploy asks to go on.
+    """
+    from fund.admin.rule_preview import preview_deploy
     from fund.claims.process_versions import deploy_process
+    from fund.common.system import system_user
 
     try:
-        version, new = deploy_process("cli", utc_now())
+        preview = preview_deploy(system_user())
+    except ServiceError as error:
+        _fail(error)
+    if not preview.deployed_already:
+        _echo_preview(preview, show=20)
+        if preview.changed and not yes:
+            click.confirm(
+                "Deploy these rules? Claims already running keep the version they started on", abort=True
+            )
+    try:
+        version, new = deploy_process("cli", utc_now(), expected_version=preview.candidate_version)
     except ServiceError as error:
         _fail(error)
     click.echo(f"{version.version} {'deployed: new claims start on it' if new else 'unchanged'}")
+
+
+def _echo_preview(preview, show: int) -> None:  # noqa: ANN001 - a fund.admin.rule_preview.RulePreview
+    """The summary of a rule preview: counts by change, then the first ``show`` claims."""
+    deployed = "deployed already" if preview.deployed_already else "not deployed"
+    click.echo(
+        f"candidate rules in {preview.directory}: version {preview.candidate_version[:12]} ({deployed})"
+    )
+    click.echo(
+        f"{preview.claims_checked} claim(s) checked: {len(preview.changed)} would be decided differently"
+        if preview.changed
+        else f"{preview.claims_checked} claim(s) checked: no claim would be decided differently"
+    )
+    for change, count in preview.changes:
+        click.echo(f"  {change}: {count} claim(s)")
+    for claim in preview.changed[:show]:
+        click.echo(f"    {claim.reference}  {claim.status:<20} {claim.change}")
+    if len(preview.changed) > show:
+        click.echo(f"    ... and {len(preview.changed) - show} more")
+    for reference, why in preview.not_compared[:show]:
+        click.echo(f"  not compared: {reference}: {why}")
+    if len(preview.not_compared) > show:
+        click.echo(f"  not compared: {len(preview.not_compared) - show} more")
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Decision tables: what a rule change would change."""
+
+
+@rules_group.command("preview")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help="write every changed claim"
+)
+@click.option("--show", default=50, show_default=True, help="claims to list (the CSV has them all)")
+@with_appcontext
+def rules_preview_command(directory: str | None, csv_path: str | None, show: int) -> None:
+    """Run the decision tables in DIRECTORY (default: bpmn/) on every claim's recorded facts and list
+    the claims they would decide differently from the claim's own process version."""
+    from pathlib import Path
+
+    from fund.admin.rule_preview import preview_csv, preview_rule_change
+    from fund.common.system import system_user
+
+    try:
+        preview = preview_rule_change(system_user(), Path(directory) if directory else None)
+    except ServiceError as error:
+        _fail(error)
+    _echo_preview(preview, show)
+    if csv_path:
+        Path(csv_path).write_bytes(preview_csv(preview))
+        click.echo(f"wrote {csv_path}")
 
 
 @click.group("user")
@@ -323,6 +395,7 @@ def register_commands(app) -> None:
     for command in (
         init_command,
         deploy_command,
+        rules_group,
         user_group,
         demo_command,
         claims_group,

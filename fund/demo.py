@@ -54,12 +54,14 @@ def _body(
     name: str,
     language: str,
     article: str,
-    part: int,
+    part: str,
     harm: str,
     role: str = "victim",
     victim_birth: date | None = None,
     recognized_days_ago: int = 200,
     submitted: datetime | None = None,
+    paragraph: int | None = None,
+    by_criminal_group: bool | None = None,
 ) -> dict[str, Any]:
     birth = date(1985 + number % 15, 1 + number % 12, 1 + number % 27)
     recognized = (submitted.date() if submitted else date.today()) - timedelta(days=recognized_days_ago)
@@ -78,6 +80,8 @@ def _body(
             "erdr_number": f"25175001{number:07d}",
             "article": article,
             "part": part,
+            "paragraph": paragraph,
+            "by_criminal_group": by_criminal_group,
             "committed_on": (recognized - timedelta(days=30)).isoformat(),
             "recognized_on": recognized.isoformat(),
             "harm": harm,
@@ -165,23 +169,25 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
         ),
         recovered_kzt=60_000,
     )
-    t = dict(article="146", part=3, harm="none")
+    t = dict(article="146", part="3", harm="none")
     return [
         ("submitted", dict(name="Айгүл Сәрсенова", language="kk", **t), []),
-        ("submitted", dict(name="Ержан Төлеуов", language="kk", article="128", part=1, harm="none"), []),
+        ("submitted", dict(name="Ержан Төлеуов", language="kk", article="128", part="1", harm="none"), []),
         (
             "documents_requested",
-            dict(name="Марина Ким", language="ru", article="106", part=1, harm="grave_harm"),
+            dict(name="Марина Ким", language="ru", article="106", part="1", by_criminal_group=True,
+                 harm="grave_harm"),
             [missing],
         ),
         (
             "under_review",
-            dict(name="Нурлан Абенов", language="ru", article="128", part=2, harm="none"),
+            dict(name="Нурлан Абенов", language="ru", article="128", part="2", harm="none"),
             [done],
         ),
         (
             "under_review",
-            dict(name="Sofia Petrova", language="en", article="106", part=1, harm="hiv_infection"),
+            dict(name="Sofia Petrova", language="en", article="106", part="1", by_criminal_group=True,
+                 harm="hiv_infection"),
             [done],
         ),
         (
@@ -190,7 +196,8 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
                 name="Гүлнар Жақсыбекова",
                 language="kk",
                 article="120",
-                part=1,
+                part="3-1",
+                paragraph=1,
                 harm="none",
                 role="representative",
             ),
@@ -198,7 +205,7 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
         ),
         (
             "awaiting_approval",
-            dict(name="Олег Смирнов", language="ru", article="146", part=1, harm="none"),
+            dict(name="Олег Смирнов", language="ru", article="146", part="1", harm="none"),
             [done, ("review", "reviewer", TORTURE_REVIEW_OK)],
         ),
         (
@@ -212,7 +219,7 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
                 name="Самал Мұратқызы",
                 language="kk",
                 article="111",
-                part=2,
+                part="2",
                 harm="death",
                 role="successor",
                 victim_birth=date(1970, 5, 6),
@@ -221,22 +228,22 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
         ),
         (
             "paid",
-            dict(name="Irina Volkova", language="en", article="135", part=1, harm="none"),
+            dict(name="Irina Volkova", language="en", article="135", part="1", harm="none"),
             [done, ("review", "reviewer", REVIEW_OK), approve, paid],
         ),
         (
             "payment_failed",
-            dict(name="Данияр Сейітов", language="kk", article="128", part=1, harm="none"),
+            dict(name="Данияр Сейітов", language="kk", article="128", part="1", harm="none"),
             [done, ("review", "reviewer", REVIEW_OK), approve, failed],
         ),
         (
             "rejected",
-            dict(name="Павел Орлов", language="ru", article="190", part=1, harm="none"),
+            dict(name="Павел Орлов", language="ru", article="190", part="1", harm="none"),
             [done, ("review", "reviewer", REJECT), reject],
         ),
         (
             "reconsideration",
-            dict(name="Әлия Қасымова", language="kk", article="190", part=2, harm="none"),
+            dict(name="Әлия Қасымова", language="kk", article="190", part="2", harm="none"),
             [
                 done,
                 ("review", "reviewer", REJECT),
@@ -246,7 +253,7 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
         ),
         (
             "under_review",
-            dict(name="John Miller", language="en", article="128", part=1, harm="none"),
+            dict(name="John Miller", language="en", article="128", part="1", harm="none"),
             [
                 done,
                 ("review", "reviewer", REVIEW_OK),
@@ -255,12 +262,13 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
         ),
         (
             "closed_incomplete",
-            dict(name="Виктор Ли", language="ru", article="106", part=2, harm="grave_harm", days_ago=60),
+            dict(name="Виктор Ли", language="ru", article="106", part="2", by_criminal_group=True,
+                 harm="grave_harm", days_ago=60),
             [missing],
         ),
         (
             "rejected",
-            dict(name="Қанат Бекұлы", language="kk", article="190", part=1, harm="none", days_ago=60),
+            dict(name="Қанат Бекұлы", language="kk", article="190", part="1", harm="none", days_ago=60),
             [done, ("review", "reviewer", REJECT), reject],
         ),
         (
@@ -269,7 +277,8 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
                 name="Elena Sokolova",
                 language="ru",
                 article="121",
-                part=1,
+                part="3-1",
+                paragraph=1,
                 harm="none",
                 role="representative",
                 victim_birth=date(2011, 7, 8),
@@ -282,7 +291,7 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
                 name="Мәдина Әбілова",
                 language="kk",
                 article="146",
-                part=2,
+                part="2",
                 harm="none",
                 recognized_days_ago=4 * 365,
             ),
@@ -302,7 +311,7 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
         ),
         (
             "documents_requested",
-            dict(name="Ludmila Ivanova", language="ru", article="118", part=1, harm="hiv_infection"),
+            dict(name="Ludmila Ivanova", language="ru", article="118", part="2", harm="hiv_infection"),
             [missing],
         ),
     ]

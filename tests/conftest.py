@@ -8,6 +8,7 @@ same suite on PostgreSQL; the database is emptied and migrated at the start of t
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -136,8 +137,14 @@ def make_iin(birth: date, serial: int = 1, female: bool = False) -> str:
         serial += 1
 
 
+# Each claim_body() is a criminal case of its own (the first is 251750010001234): compensation is
+# paid once per victim and case, so claims that share a case do so because a test says so.
+_ERDR_SERIALS = itertools.count(1234)
+
+
 def claim_body(**overrides: Any) -> dict[str, Any]:
-    """A valid submission: a torture victim (art. 146 part 3) recognised in 2025.
+    """A valid submission: a torture victim (art. 146 part 3) recognised in 2025, in a criminal case
+    (ERDR number) no other ``claim_body()`` of the run has.
 
     Keyword arguments replace top-level blocks or, with ``crime__harm="death"`` style names,
     single fields of a block.
@@ -154,7 +161,7 @@ def claim_body(**overrides: Any) -> dict[str, Any]:
         },
         "role": "victim",
         "crime": {
-            "erdr_number": "251750010001234",
+            "erdr_number": f"2517500100{next(_ERDR_SERIALS) % 100_000:05d}",
             "article": "146",
             "part": 3,
             "committed_on": "2025-05-01",

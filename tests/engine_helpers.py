@@ -52,19 +52,19 @@ def shipped_process() -> ProcessSpec:
 # --- claim facts -----------------------------------------------------------------------------
 
 _FACTS_BY_CATEGORY: dict[str, dict[str, Any]] = {
-    # Art. 146 part 3 (torture, aggravated): 40 MCI.
-    "torture": {"article": "146", "article_part": 3, "harm": "none"},
-    # Art. 125 (kidnapping / trafficking list): 30 MCI.
-    "trafficking": {"article": "125", "article_part": 1, "harm": "none"},
-    # Art. 120 against a girl of 13: 30 MCI.
-    "sexual_violence_minor": {"article": "120", "article_part": 1, "harm": "none",
+    # Art. 146 part 3 (torture): 40 MCI, flagged amount_to_verify (the sources conflict: 30 or 40).
+    "torture": {"article": "146", "article_part": "3", "harm": "none"},
+    # Art. 128 part 1 (trafficking in persons): 30 MCI.
+    "trafficking": {"article": "128", "article_part": "1", "harm": "none"},
+    # Art. 120, paragraph 1) of part 3-1, against a girl of 13: 30 MCI.
+    "sexual_violence_minor": {"article": "120", "article_part": "3-1", "article_paragraph": 1, "harm": "none",
                               "victim_birth_date": date(2012, 2, 1), "claimant_role": "representative"},
-    # Art. 106 (grave harm to health): 40 MCI.
-    "grave_harm": {"article": "106", "article_part": 1, "harm": "grave_harm"},
+    # Art. 118 part 2 with grave harm to health: 40 MCI.
+    "grave_harm": {"article": "118", "article_part": "2", "harm": "grave_harm"},
     # Art. 99 (murder), claimed by the successor: 50 MCI.
-    "death": {"article": "99", "article_part": 1, "harm": "death", "claimant_role": "successor"},
+    "death": {"article": "99", "article_part": "1", "harm": "death", "claimant_role": "successor"},
     # Filed more than three years after recognition, no court decision: refused by the rules.
-    "ineligible": {"article": "146", "article_part": 3, "harm": "none",
+    "ineligible": {"article": "146", "article_part": "3", "harm": "none",
                    "recognized_on": date(2021, 6, 1)},
 }
 CATEGORIES = tuple(_FACTS_BY_CATEGORY)
@@ -74,7 +74,9 @@ def claim_facts(category: str = "torture", **overrides: Any) -> dict[str, Any]:
     """The facts a claimant submits, for a claim the rules put in ``category``."""
     facts: dict[str, Any] = {
         "article": "146",
-        "article_part": 3,
+        "article_part": "3",
+        "article_paragraph": None,
+        "by_criminal_group": None,
         "harm": "none",
         "victim_birth_date": date(1990, 1, 1),
         "committed_on": date(2025, 5, 1),

@@ -200,15 +200,21 @@ def value_classes(
     for value in _candidates(column, [cell for _, cell in cells]):
         task.data = {_VALUE: value}
         mask = 0
+        # Tables repeat cells (a rule per article and harm): each distinct cell is evaluated once.
+        results: dict[str, bool | Exception] = {}
         for bit, (row, cell) in enumerate(cells):
             if cell is None:
                 mask |= 1 << bit
                 continue
-            try:
-                # The engine's own evaluate: same ==/operator/'?' rules and script functions.
-                matched = engine.evaluate(f"({_VALUE})", cell, task)
-            except Exception as exc:
-                cause = exc.__context__ or exc  # SpiffWorkflow wraps the Python error
+            if cell not in results:
+                try:
+                    # The engine's own evaluate: same ==/operator/'?' rules and script functions.
+                    results[cell] = bool(engine.evaluate(f"({_VALUE})", cell, task))
+                except Exception as exc:
+                    results[cell] = exc
+            matched = results[cell]
+            if isinstance(matched, Exception):
+                cause = matched.__context__ or matched  # SpiffWorkflow wraps the Python error
                 errors.setdefault(row, f"cell {cell!r} fails on {value!r}: {type(cause).__name__}: {cause}")
                 continue
             if matched:

@@ -106,14 +106,17 @@ def claims_on_version(actor: User, version: str, page: int = 1) -> tuple[list[Cl
     return [ClaimOnVersion(*row) for row in rows], total
 
 
-def deploy(actor: User, now: datetime, directory: Path | None = None) -> Deployment:
+def deploy(
+    actor: User, now: datetime, directory: Path | None = None, expected_version: str | None = None
+) -> Deployment:
     """Deploy the files under bpmn/ (as ``fund deploy`` does); unchanged files store nothing.
 
-    Files that fail the checks are refused with every problem listed under ``bpmn``.
+    Files that fail the checks are refused with every problem listed under ``bpmn``; with
+    ``expected_version`` (the version previewed and confirmed), files changed since are refused.
     """
     require_role(actor, ADMIN)
     try:
-        version, new = deploy_process(actor.username, now, directory)
+        version, new = deploy_process(actor.username, now, directory, expected_version)
     except Exception:
         db.session.rollback()
         raise

@@ -15,13 +15,16 @@ from flask_login import current_user, login_required
 from fund.admin import accounts as admin
 from fund.admin import mci_rates as rates_service
 from fund.admin import process_versions as versions_service
-from fund.common.errors import Invalid
+from fund.admin import rule_preview
+from fund.common.errors import Conflict, Invalid
 from fund.common.time import utc_now
 from fund.models import ROLES
+from fund.web.downloads import attachment
 from fund.web.formatting import template_helpers
 
 admin_blueprint = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
 admin_blueprint.context_processor(template_helpers)
+RULE_PREVIEW_SHOWN = 200  # changed claims listed on the page; the CSV has them all
 
 # The words each form field is called on the page, for messages that name the field.
 FIELD_LABELS = {
@@ -237,27 +240,66 @@ def _added_rate_message(added: rates_service.AddedMciRate) -> str:
 @admin_blueprint.route("/processes", methods=["GET", "POST"], endpoint="processes")
 @login_required
 def processes():
-    """Deployed process versions, the claims on each, and deploying the files under bpmn/."""
+    """Deployed process versions, the claims on each, and deploying the files under bpmn/.
+
+    Deploying first runs the new decision tables on every claim: when some would be decided
+    differently, the summary is shown with a button that confirms the deploy of exactly the files
+    previewed (``confirm_version``); otherwise the files are deployed at once.
+    """
     me = _me()
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
+        confirmed = request.form.get("confirm_version") or None
         try:
-            deployment = versions_service.deploy(me, utc_now())
-        except Invalid as error:
+            preview = None if confirmed else rule_preview.preview_deploy(me)
+            if preview is not None and preview.changed:
+                return _rule_preview_page(preview, confirming=True)
+            expected = confirmed or preview.candidate_version
+            deployment = versions_service.deploy(me, utc_now(), expected_version=expected)
+        except (Invalid, Conflict) as error:
             errors = error.fields or {"bpmn": [error.message]}
         else:
-            flash(_deployment_message(deployment))
+            flash(_deployment_message(deployment, preview))
             return redirect(url_for("admin.processes"))
     versions = versions_service.list_process_versions(me)
     return render_template("admin/processes.html", versions=versions, errors=errors), (422 if errors else 200)
 
 
-def _deployment_message(deployment: versions_service.Deployment) -> str:
+@admin_blueprint.get("/processes/preview", endpoint="rule_preview")
+@login_required
+def rule_preview_page():
+    """The decision tables under bpmn/ run on every claim: the claims they would decide differently."""
+    return _rule_preview_page(rule_preview.preview_rule_change(_me()), confirming=False)
+
+
+@admin_blueprint.get("/processes/preview.csv", endpoint="rule_preview_csv")
+@login_required
+def rule_preview_csv():
+    """Every claim the decision tables under bpmn/ would decide differently, as CSV."""
+    preview = rule_preview.preview_rule_change(_me())
+    name = f"rule-preview-{preview.candidate_version[:12]}.csv"
+    return attachment(rule_preview.preview_csv(preview), "text/csv; charset=utf-8", name)
+
+
+def _rule_preview_page(preview: rule_preview.RulePreview, confirming: bool):
+    return render_template(
+        "admin/rule_preview.html", preview=preview, confirming=confirming, shown=RULE_PREVIEW_SHOWN
+    )
+
+
+def _deployment_message(
+    deployment: versions_service.Deployment, preview: rule_preview.RulePreview | None = None
+) -> str:
     version = deployment.version.version
     if deployment.new:
+        unchanged = (
+            f" No claim would be decided differently by its tables ({preview.claims_checked} checked)."
+            if preview is not None and not preview.deployed_already and not preview.changed
+            else ""
+        )
         return (
             f"Deployed version {version[:12]}: new claims start on it; claims already running keep the "
-            "version they started on."
+            "version they started on." + unchanged
         )
     message = f"The files under bpmn/ are unchanged: they are version {version[:12]}, deployed already."
     if deployment.current.version != version:

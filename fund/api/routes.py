@@ -284,8 +284,12 @@ def complete_task(task_id: str):
 @api_blueprint.get("/claims/<reference>")
 @staff_only
 def claim_detail(reference: str):
-    """A claim for staff: status, category, amounts and open tasks."""
-    return jsonify(claim_service.claim_summary(g.user, reference))
+    """A claim for staff: status, category, amounts, open tasks, and flags with links to the other
+    claims of the same victim and criminal case."""
+    summary = claim_service.claim_summary(g.user, reference)
+    for other in summary["same_victim_and_case"]:
+        other["url"] = url_for("api.claim_detail", reference=other["reference"])
+    return jsonify(summary)
 
 
 @api_blueprint.get("/claims/<reference>/events")

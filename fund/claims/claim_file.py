@@ -27,6 +27,7 @@ from fund.claims.explanations import (
 from fund.claims.history import CLAIM_SUBMITTED, MESSAGE_DELIVERED, TASK_COMPLETED, TIMERS_FIRED
 from fund.claims.instances import LETTER_MESSAGE_PREFIX
 from fund.claims.personal_data import PERSONAL_DATA_ROLES, Person, answer_masker, log_access, people_of
+from fund.claims.prior_claims import SameVictimAndCase, same_victim_and_case
 from fund.claims.process_versions import process_for_version
 from fund.claims.submission import get_claim
 from fund.common.access import require_role
@@ -38,6 +39,7 @@ from fund.common.wording import (
     HARM_LABELS,
     MESSAGE_LABELS,
     STATUS_LABELS,
+    crime_words,
     label,
     task_labels,
 )
@@ -150,6 +152,8 @@ class ClaimView:
     completed_tasks: list[CompletedTask] = field(default_factory=list)
     open_tasks: list[OpenTask] = field(default_factory=list)
     diagram: Diagram | None = None
+    # The other claims of the same victim and criminal case that are open, approved or paid.
+    same_case: SameVictimAndCase = field(default_factory=SameVictimAndCase)
 
 
 def claim_process(claim_id: int) -> ProcessSpec:
@@ -188,7 +192,10 @@ def reveal_personal_data(user: User, reference: str, now: datetime) -> ClaimView
 def _crime(claim: Claim) -> list[tuple[str, str]]:
     return [
         ("Case number (ERDR)", claim.erdr_number),
-        ("Criminal Code article", f"{claim.article}, part {claim.article_part}"),
+        (
+            "Criminal Code",
+            crime_words(claim.article, claim.article_part, claim.article_paragraph, claim.by_criminal_group),
+        ),
         ("Harm", label(HARM_LABELS, claim.harm)),
         ("Crime committed on", claim.committed_on.strftime("%d.%m.%Y")),
         ("Recognised as a victim on", claim.recognized_on.strftime("%d.%m.%Y")),
@@ -352,6 +359,7 @@ def _build(user: User, claim: Claim, now: datetime, *, unmasked: bool, with_diag
             for t in tasks
             if t.state == "open"
         ],
+        same_case=same_victim_and_case(claim),
     )  # fmt: skip
     if with_diagram:
         ready = {t.name for t in tasks if t.state == "open"}

@@ -33,6 +33,15 @@ HIT_POLICY_WORDS = {
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _COMPARISON = re.compile(r"^\?\s*(!=|==|<=|>=|<|>)\s*(.+)$")
 _MEMBERSHIP = re.compile(r"^\?\s*(not\s+in|in)\s*\((.*)\)$")
+# "? is not True": a yes/no fact that may not have been given (None), e.g. by_criminal_group.
+_IDENTITY_WORDS = {
+    "? is True": "is yes",
+    "? is False": "is no",
+    "? is None": "is not given",
+    "? is not True": "is no or not given",
+    "? is not False": "is yes or not given",
+    "? is not None": "is given",
+}
 _COMPARISON_WORDS = {
     "!=": "is not",
     "==": "is",
@@ -137,6 +146,8 @@ def condition_words(entry: str) -> str | None:
     comparison = _COMPARISON.match(entry)
     if comparison:
         return f"{_COMPARISON_WORDS[comparison.group(1)]} {_plain(comparison.group(2))}"
+    if " ".join(entry.split()) in _IDENTITY_WORDS:
+        return _IDENTITY_WORDS[" ".join(entry.split())]
     if entry.startswith("?"):
         return f"meets: {entry}"
     return f"is {_plain(entry)}"

@@ -33,7 +33,11 @@ DATE_FACTS = ("victim_birth_date", "committed_on", "recognized_on", "submitted_o
 
 
 def facts_from_json(facts: dict[str, Any]) -> dict[str, Any]:
-    """The claim's facts as the process takes them (dates as dates)."""
+    """The claim's facts as the process takes them (dates as dates).
+
+    Every other fact stays exactly as recorded, so a claim replays on its own facts: a part recorded
+    as a whole number before parts were text (``3``), with no paragraph nor qualifier, stays so.
+    """
     return {k: date.fromisoformat(v) if k in DATE_FACTS and v else v for k, v in facts.items()}
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from fund.common.errors import Invalid, ServiceError
+from fund.common.errors import Conflict, Invalid, ServiceError
 from fund.extensions import db
 from fund.models import ProcessFile, ProcessVersion, WorkflowInstance
 from workflows.specs import (
@@ -24,22 +24,41 @@ from workflows.specs import (
 _validated_versions: set[str] = set()
 
 
-def deploy_process(actor: str, now, directory: Path | None = None) -> tuple[ProcessVersion, bool]:
+def candidate_process_files(directory: Path | None = None) -> ProcessFiles:
+    """The files a deploy would store: those under ``directory`` (by default the configured bpmn/)."""
+    return read_process_files(Path(directory or current_app.config["FUND_BPMN_DIR"]))
+
+
+def check_deployable(files: ProcessFiles) -> None:
+    """Raise Invalid listing every problem (under ``bpmn``) when ``files`` cannot be deployed."""
+    if files.version in _validated_versions:
+        return
+    try:
+        load_process(files, MAIN_PROCESS, validate=True)
+    except SpecValidationError as error:
+        raise Invalid("the process files cannot be deployed", {"bpmn": error.problems}) from error
+    _validated_versions.add(files.version)
+
+
+def deploy_process(
+    actor: str, now, directory: Path | None = None, expected_version: str | None = None
+) -> tuple[ProcessVersion, bool]:
     """Validate and store the process files; returns (version, True) when it is new.
 
     Deploying unchanged files returns the existing version. Broken files are refused with every
-    problem listed, and nothing is stored.
+    problem listed, and nothing is stored. With ``expected_version`` (the version a person
+    previewed and confirmed), files that changed since are refused (Conflict) and nothing is stored.
     """
-    files = read_process_files(Path(directory or current_app.config["FUND_BPMN_DIR"]))
+    files = candidate_process_files(directory)
+    if expected_version is not None and files.version != expected_version:
+        raise Conflict(
+            f"the files under bpmn/ changed since the preview (version {expected_version[:12]}, now "
+            f"{files.version[:12]}): preview them again before deploying"
+        )
     existing = db.session.get(ProcessVersion, files.version)
     if existing is not None:
         return existing, False
-    if files.version not in _validated_versions:
-        try:
-            load_process(files, MAIN_PROCESS, validate=True)
-        except SpecValidationError as error:
-            raise Invalid("the process files cannot be deployed", {"bpmn": error.problems}) from error
-        _validated_versions.add(files.version)
+    check_deployable(files)
     version = ProcessVersion(
         version=files.version, process_id=MAIN_PROCESS, deployed_at=now, deployed_by=actor
     )

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from fund.claims.history import CLAIM_SUBMITTED, facts_to_json
 from fund.claims.instances import run_engine_command
+from fund.claims.prior_claims import same_victim_and_case
 from fund.claims.process_versions import current_process_version
 from fund.claims.submission_schema import ClaimSubmissionSchema, validation_errors_to_fields
 from fund.common.access import require_role
@@ -44,9 +45,18 @@ def _new_access_code() -> str:
 
 
 def _facts(claim: Claim, submitted_on: date) -> dict[str, Any]:
+    """What the rules decide on, recorded in the claim's first event and replayed from it.
+
+    The crime is named as the law names it: ``article_part`` as text ("3", "3-1"),
+    ``article_paragraph`` a whole number or None, ``by_criminal_group`` True, False or None (not
+    stated). Claims submitted before these facts existed keep the facts they recorded (a whole
+    number part, no paragraph): their process version's tables read those.
+    """
     return {
         "article": claim.article,
         "article_part": claim.article_part,
+        "article_paragraph": claim.article_paragraph,
+        "by_criminal_group": claim.by_criminal_group,
         "harm": claim.harm,
         "claimant_role": claim.claimant_role,
         "victim_birth_date": claim.victim_birth_date,
@@ -93,6 +103,8 @@ def submit_claim(body: Any, now: datetime, actor: str = PORTAL_ACTOR) -> Submitt
         erdr_number=crime["erdr_number"],
         article=crime["article"],
         article_part=crime["part"],
+        article_paragraph=crime["paragraph"],
+        by_criminal_group=crime["by_criminal_group"],
         committed_on=crime["committed_on"],
         recognized_on=crime["recognized_on"],
         harm=crime["harm"],
@@ -160,11 +172,13 @@ def get_claim(user: User, reference: str) -> Claim:
 
 
 def claim_summary(user: User, reference: str) -> dict[str, Any]:
-    """The staff view of a claim: status, category, amounts and open tasks."""
+    """The staff view of a claim: status, category, amounts, open tasks, and the other claims of the
+    same victim and criminal case (``flags``: ``duplicate_claim`` or ``already_compensated``)."""
     claim = get_claim(user, reference)
     tasks = db.session.scalars(
         select(HumanTask).where(HumanTask.claim_id == claim.id, HumanTask.state == "open")
     )
+    same_case = same_victim_and_case(claim)
     return {
         "reference": claim.reference,
         "status": claim.status,
@@ -176,4 +190,9 @@ def claim_summary(user: User, reference: str) -> dict[str, Any]:
         "submitted_at": claim.submitted_at.isoformat(),
         "updated_at": claim.updated_at.isoformat(),
         "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "role": t.role} for t in tasks],
+        "flags": [same_case.flag] if same_case.flag else [],
+        "prior_claims": same_case.prior_claims,
+        "same_victim_and_case": [
+            {"reference": other.reference, "status": other.status} for other in same_case.claims
+        ],
     }

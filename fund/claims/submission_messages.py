@@ -83,7 +83,15 @@ ARTICLE_AS_TEXT_MESSAGE = ErrorMessage(
     'must be written as text, for example "146" or "99-1"',
     "article_not_text",
 )
-PART_MESSAGE = ErrorMessage("must be a whole number from 1 to 10", "part_invalid")
+PART_MESSAGE = ErrorMessage(
+    'must be the part of the article as the law writes it: a whole number from 1 to 10, optionally '
+    'followed by "-" and a number from 1 to 9, for example "3" or "3-1"',
+    "part_invalid",
+)
+PARAGRAPH_MESSAGE = ErrorMessage(
+    "must be the paragraph of the part as a whole number from 1 to 9, as in paragraph 2) of part 3",
+    "paragraph_invalid",
+)
 BOOLEAN_MESSAGE = ErrorMessage("must be true or false", "boolean_invalid")
 OBJECT_MESSAGE = ErrorMessage("must be an object with named fields", "object_invalid")
 RECOGNIZED_BEFORE_CRIME_MESSAGE = ErrorMessage(

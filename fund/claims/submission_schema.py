@@ -45,6 +45,7 @@ from fund.claims.submission_messages import (
     NAME_MESSAGE,
     NAME_MIN_LENGTH,
     OBJECT_MESSAGE,
+    PARAGRAPH_MESSAGE,
     PART_MESSAGE,
     PHONE_MESSAGE,
     RECOGNIZED_BEFORE_CRIME_MESSAGE,
@@ -66,6 +67,8 @@ from fund.common.validation import (
 )
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A part of a Criminal Code article as the law writes it: "3", "10", "3-1" (parts 1 to 10, sub-parts 1 to 9).
+_ARTICLE_PART = re.compile(r"(10|[1-9])(-[1-9])?")
 _ABSENT_MESSAGES = {"required": REQUIRED_MESSAGE, "null": REQUIRED_MESSAGE}
 
 
@@ -157,6 +160,22 @@ class _StrictBoolean(fields.Field[bool]):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+class _ArticlePart(fields.Field[str]):
+    """The part of an article as text, as the law writes it: "3", "3-1", "3-2".
+
+    A whole number (the API's first shape, ``"part": 3``) is still taken and read as text.
+    """
+
+    default_error_messages = {**_ABSENT_MESSAGES, "invalid": PART_MESSAGE}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value) if 1 <= value <= 10 else ""  # never str() a huge number: it raises
+        if not isinstance(value, str) or not _ARTICLE_PART.fullmatch(part := value.strip()):
+            raise self.make_error("invalid")
+        return part
 
 
 class _Consent(fields.Field[bool]):
@@ -305,12 +324,17 @@ class CrimeSchema(_FundSchema):
         validate=validate.Regexp(r"[1-9][0-9]{0,2}(-[1-9])?\Z", error=ARTICLE_MESSAGE),
         error_messages={"invalid": ARTICLE_AS_TEXT_MESSAGE},
     )
-    part = fields.Integer(
-        required=True,
+    part = _ArticlePart(required=True)
+    # Optional: "paragraph 2) of part 3"; none when the law names the whole part.
+    paragraph = fields.Integer(
+        load_default=None,
+        allow_none=True,
         strict=True,
-        validate=validate.Range(1, 10, error=PART_MESSAGE),
-        error_messages={**_ABSENT_MESSAGES, "invalid": PART_MESSAGE, "too_large": PART_MESSAGE},
+        validate=validate.Range(1, 9, error=PARAGRAPH_MESSAGE),
+        error_messages={"invalid": PARAGRAPH_MESSAGE, "too_large": PARAGRAPH_MESSAGE},
     )
+    # Optional: the qualifier "committed by a criminal group"; none when the claimant does not say.
+    by_criminal_group = _StrictBoolean(load_default=None, allow_none=True)
     committed_on = _IsoDate(required=True)
     recognized_on = _IsoDate(required=True)
     harm = _choice_field(HARMS)

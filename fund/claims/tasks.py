@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from fund.claims.history import TASK_COMPLETED
 from fund.claims.instances import lock_instance, run_engine_command
+from fund.claims.prior_claims import record_compensation
 from fund.claims.process_versions import process_for_version
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Forbidden, Invalid, NotFound
 from fund.extensions import db
-from fund.models import ROLES, Claim, HumanTask, ProcessVersion, User, WorkflowInstance
+from fund.models import AWARDED_STATUSES, ROLES, Claim, HumanTask, ProcessVersion, User, WorkflowInstance
 from workflows import engine
 
 
@@ -84,6 +85,8 @@ def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Claim:
 
     Refused with Forbidden when the user lacks the task's role or the four-eyes rule forbids it,
     NotFound for an unknown task, Conflict when it is no longer ready, Invalid for bad form data.
+    An approval is refused (:class:`~fund.claims.prior_claims.CompensationRefused`, a Conflict) when
+    another claim of the same victim and criminal case is already approved or paid.
     """
     # No task id holds U+0000, and PostgreSQL refuses to compare text that does.
     task = db.session.get(HumanTask, task_id) if "\x00" not in task_id else None
@@ -101,6 +104,7 @@ def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Claim:
         raise Conflict(
             f"task {task_id} is taken by {task.assignee}; only they can complete it until they release it"
         )
+    status_before = claim.status
     try:
         run_engine_command(
             claim,
@@ -112,6 +116,8 @@ def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Claim:
             instance=instance,
             completed_task_id=task_id,
         )
+        if claim.status in AWARDED_STATUSES and status_before not in AWARDED_STATUSES:
+            record_compensation(claim, now)  # one payment per victim and case
     except engine.FourEyesViolation as error:
         db.session.rollback()
         raise Forbidden(f"four eyes: {error}") from error

@@ -15,7 +15,8 @@ CATEGORY_LABELS = {
     "trafficking": "Human trafficking",
     "sexual_violence_minor": "Sexual violence against a minor",
     "grave_harm": "Grave harm to health or HIV infection",
-    "death": "Death of the victim (claim by the successor)",
+    "death": "Death of the victim (claim by the person given the victim's rights)",
+    "to_verify": "To verify: the rules cannot decide from the law",
     "ineligible": "Not eligible under the rules",
 }
 
@@ -60,6 +61,21 @@ ROLE_LABELS = {
     "auditor": "auditor",
     "admin": "administrator",
 }
+
+
+def crime_words(
+    article: str, part: str | int, paragraph: int | None = None, by_criminal_group: bool | None = None
+) -> str:
+    """The crime as the law writes it: "art. 146 part 3", "art. 120, paragraph 2) of part 3",
+    "art. 116 part 2, committed by a criminal group".
+
+    A part recorded as a whole number (claims submitted before parts were text) reads the same.
+    """
+    if paragraph:
+        words = f"art. {article}, paragraph {paragraph}) of part {part}"
+    else:
+        words = f"art. {article} part {part}"
+    return f"{words}, committed by a criminal group" if by_criminal_group else words
 
 
 def label(labels: dict[str, str], code: str | None) -> str:

@@ -1,7 +1,16 @@
 """The fund's data: people, claims, workflow state and history, reference data."""
 
 from .audit import Seal
-from .claims import AccessLogEntry, Claim, Claimant, Document, Letter
+from .claims import (
+    AWARDED_STATUSES,
+    ENDED_WITHOUT_COMPENSATION_STATUSES,
+    AccessLogEntry,
+    Claim,
+    Claimant,
+    Compensation,
+    Document,
+    Letter,
+)
 from .notifications import NOTIFICATION_STATES, Notification
 from .payouts import Payment, PayoutBatch
 from .people import ROLES, ApiToken, StaffSignInFailure, User, UserRole
@@ -12,6 +21,9 @@ from .workflow import HumanTask, ProcessFile, ProcessVersion, Timer, WorkflowEve
 
 __all__ = [
     "AccessLogEntry",
+    "AWARDED_STATUSES",
+    "Compensation",
+    "ENDED_WITHOUT_COMPENSATION_STATUSES",
     "Document",
     "ROLES",
     "ApiToken",

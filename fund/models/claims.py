@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,9 +27,22 @@ class Claimant(db.Model):
     iban: Mapped[str] = mapped_column(String(20))
 
 
+# One payment per victim and criminal case (Art. 6: compensation is a one-time payment). A claim in
+# one of these statuses holds the victim's compensation for its case: decided, paid, or its payment
+# failed (the decision stands; the bank details are corrected and it is paid again).
+AWARDED_STATUSES = ("approved", "payment_failed", "paid")
+# A claim in one of these statuses ended without compensation (a rejected claim may still be
+# reconsidered: it then counts again, as open).
+ENDED_WITHOUT_COMPENSATION_STATUSES = ("rejected", "closed_incomplete")
+
+
 class Claim(db.Model):
     __tablename__ = "claims"
-    __table_args__ = (Index("ix_claims_status_category", "status", "category"),)
+    __table_args__ = (
+        Index("ix_claims_status_category", "status", "category"),
+        # The claims of one victim in one criminal case: found with one indexed query.
+        Index("ix_claims_victim_case", "victim_iin", "erdr_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -37,11 +50,17 @@ class Claim(db.Model):
     claimant_id: Mapped[int] = mapped_column(ForeignKey("claimants.id"), index=True)
     claimant_role: Mapped[str] = mapped_column(String(20))
     victim_full_name: Mapped[str | None] = mapped_column(String(200))
+    # The victim's IIN: the claimant's own when the claimant is the victim (filled for every claim
+    # since revision 0009; the column stays nullable so that SQLite need not rebuild the table).
     victim_iin: Mapped[str | None] = mapped_column(String(12))
     victim_birth_date: Mapped[date | None]
     erdr_number: Mapped[str] = mapped_column(String(15), index=True)
     article: Mapped[str] = mapped_column(String(10))
-    article_part: Mapped[int]
+    # The crime as the law names it: "art. 120, paragraph 2) of part 3", "art. 116 part 2, committed
+    # by a criminal group". The part is text ("3", "3-1"); paragraph and qualifier are none when not given.
+    article_part: Mapped[str] = mapped_column(String(10))
+    article_paragraph: Mapped[int | None]
+    by_criminal_group: Mapped[bool | None]
     committed_on: Mapped[date]
     recognized_on: Mapped[date]
     harm: Mapped[str] = mapped_column(String(20))
@@ -58,6 +77,23 @@ class Claim(db.Model):
 
     claimant: Mapped[Claimant] = relationship(lazy="joined")
     letters: Mapped[list[Letter]] = relationship(back_populates="claim", order_by="Letter.id")
+
+
+class Compensation(db.Model):
+    """The compensation a victim was awarded for a criminal case: at most one per victim and case.
+
+    Written in the transaction that approves the claim. The unique constraint over the victim's IIN
+    and the ERDR number is what lets only one of two approvals at the same moment commit: the other
+    fails on it and is refused. A row stays when the claim is paid or its payment fails.
+    """
+
+    __tablename__ = "compensations"
+    __table_args__ = (UniqueConstraint("victim_iin", "erdr_number", name="uq_compensations_victim_case"),)
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    victim_iin: Mapped[str] = mapped_column(String(12))
+    erdr_number: Mapped[str] = mapped_column(String(15))
+    awarded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Letter(db.Model):

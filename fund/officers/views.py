@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from fund.claims import claim_file, tasks
 from fund.claims import personal_data as personal_data_service
+from fund.claims.prior_claims import CompensationRefused
 from fund.claims.submission import get_claim
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Invalid, NotFound
@@ -134,6 +135,8 @@ def task(task_id: str):
         completed = tasks.complete_task(_me(), task_id, data, now)
     except Invalid as error:
         return _task_page(view, data, error.fields, 422)
+    except CompensationRefused as error:  # the task is still open: the officer chooses again
+        return _task_page(view, data, {}, 409, refusal=error.message)
     except Conflict as error:
         return _task_closed(view.claim.reference, error.message, 409, "Not saved: the task has changed")
     flash(
@@ -143,7 +146,7 @@ def task(task_id: str):
     return redirect(url_for("officer.worklist"))
 
 
-def _task_page(view: task_page.TaskView, values: dict, errors: dict, status: int):
+def _task_page(view: task_page.TaskView, values: dict, errors: dict, status: int, refusal: str | None = None):
     fields = forms.build_fields(view.form, values, errors)
     return render_template(
         "officer/task.html",
@@ -152,6 +155,7 @@ def _task_page(view: task_page.TaskView, values: dict, errors: dict, status: int
         fields=fields,
         form_problems=forms.form_errors(view.form, errors),
         has_errors=bool(errors),
+        refusal=refusal,
     ), status
 
 

@@ -6,6 +6,13 @@ or not, so Back, Next and the language switch never lose them. The rules are the
 schema's (``fund/claims/submission_schema.py``): every step runs the whole draft through it
 and shows the errors of its own fields. The three-year deadline is explained, not enforced: a
 claimant whose deadline passed says a court restored it, or sends the claim anyway for an officer to decide.
+
+What the deployed rules decide on is theirs to say (:mod:`fund.portal.case_rules`): whether the
+draft is late, and whether its article and part need a paragraph or the qualifier "committed by a
+criminal group". Those questions appear only for such an article and part: without JavaScript, on
+the next showing of the step, once the article and part are known; the first time calmly (news,
+not a mistake), and a claim is not sent while a question asked is unanswered. Every question has
+an "I am not sure" answer: an officer checks the case documents anyway.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from fund.claims.submission_messages import HARMS, ROLES
 from fund.claims.submission_schema import ClaimSubmissionSchema, validation_errors_to_fields
 from fund.common.errors import Invalid
 from fund.common.time import fund_date, utc_now
+from fund.portal.case_rules import CrimeQuestions, crime_questions, deadline_ended_on, deadline_missed
 from fund.portal.guard import current_claimant, remember_claimant
 from fund.portal.i18n import PORTAL_LANGUAGES, claimant_language
 from fund.portal.pages import claimant_now, portal_blueprint, render_portal
@@ -33,14 +41,13 @@ from fund.portal.uploads import (
     max_file_mb,
 )
 from fund.web.rate_limits import limited
-from workflows.scripting import add_years
 
 DRAFT_KEY = "portal_draft"
 NEW_CLAIM_KEY = "portal_new_claim"
-DEADLINE_YEARS = (
-    3  # bpmn/eligibility.dmn: submitted_on <= add_years(recognized_on, 3), unless a court restored it
-)
 DEADLINE_CHOICES = ("restored", "officer")
+PARAGRAPH_NOT_SURE = "none"  # "another paragraph, none, or I am not sure": no paragraph is sent
+GROUP_ANSWERS = {"yes": True, "no": False, "unknown": None}  # crime.by_criminal_group, None: not stated
+ASKED_KEY = "asked"  # hidden inputs naming the crime questions the claimant was shown
 
 VICTIM_FIELDS = ("victim.full_name", "victim.iin", "victim.birth_date")
 STEPS: dict[str, tuple[str, ...]] = {
@@ -49,6 +56,8 @@ STEPS: dict[str, tuple[str, ...]] = {
         "crime.erdr_number",
         "crime.article",
         "crime.part",
+        "crime.paragraph",
+        "crime.by_criminal_group",
         "crime.committed_on",
         "crime.recognized_on",
         "crime.harm",
@@ -74,12 +83,32 @@ def _save_answers(step: str) -> dict[str, str]:
             draft[name] = "yes" if request.form.get(name) == "yes" else ""
         elif name != "victim":
             draft[name] = request.form.get(name, "").strip()[:300]
+    if step == "case":
+        # An answer to a question the rules do not ask for this article and part is not kept.
+        questions = _crime_questions(draft)
+        if not questions.paragraphs:
+            draft["crime.paragraph"] = ""
+        if not questions.by_criminal_group:
+            draft["crime.by_criminal_group"] = ""
     session[DRAFT_KEY] = draft
     return draft
 
 
-def _part(value: str) -> Any:
-    return int(value) if value.isdigit() and len(value) < 4 else value
+def _crime_questions(draft: dict[str, str]) -> CrimeQuestions:
+    return crime_questions(draft.get("crime.article", ""), draft.get("crime.part", ""))
+
+
+def _paragraph(value: str) -> Any:
+    if value == PARAGRAPH_NOT_SURE:
+        return None
+    return int(value) if value.isdigit() and len(value) < 4 else value  # not a number: the schema says so
+
+
+def _date_or_none(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def submission_body(draft: dict[str, str]) -> dict[str, Any]:
@@ -98,7 +127,9 @@ def submission_body(draft: dict[str, str]) -> dict[str, Any]:
         "crime": {
             "erdr_number": draft.get("crime.erdr_number", ""),
             "article": draft.get("crime.article", ""),
-            "part": _part(draft.get("crime.part", "")),
+            "part": draft.get("crime.part", ""),
+            "paragraph": _paragraph(draft.get("crime.paragraph", "")),
+            "by_criminal_group": GROUP_ANSWERS.get(draft.get("crime.by_criminal_group", "")),
             "committed_on": draft.get("crime.committed_on", ""),
             "recognized_on": draft.get("crime.recognized_on", ""),
             "harm": draft.get("crime.harm", ""),
@@ -109,9 +140,14 @@ def submission_body(draft: dict[str, str]) -> dict[str, Any]:
     if draft.get("role") != "victim":
         body["victim"] = {name.split(".")[1]: draft.get(name, "") for name in VICTIM_FIELDS}
     # An unanswered question is missing, not wrong: the schema then says "required" (e-mail may be empty).
+    # Paragraph and qualifier are sent only when given (not asked, or "not sure": none).
     for block in ("claimant", "crime", "victim"):
         if block in body:
-            body[block] = {key: value for key, value in body[block].items() if value != "" or key == "email"}
+            body[block] = {
+                key: value
+                for key, value in body[block].items()
+                if (value != "" or key == "email") and value is not None
+            }
     if not body["role"]:
         del body["role"]
     return body
@@ -125,16 +161,46 @@ def _schema_errors(draft: dict[str, str], today: date) -> dict[str, list[str]]:
     return {}
 
 
+def _eligibility_facts(draft: dict[str, str]) -> dict[str, Any]:
+    """The draft as the eligibility table's facts: None where it has no usable answer yet."""
+    crime = submission_body(draft)["crime"]
+    birth_date = "claimant.birth_date" if draft.get("role") == "victim" else "victim.birth_date"
+    return {
+        "article": draft.get("crime.article") or None,
+        "article_part": draft.get("crime.part") or None,
+        "article_paragraph": crime.get("paragraph") if isinstance(crime.get("paragraph"), int) else None,
+        "by_criminal_group": crime.get("by_criminal_group"),
+        "harm": draft.get("crime.harm") or None,
+        "claimant_role": draft.get("role") or None,
+        "victim_birth_date": _date_or_none(draft.get(birth_date, "")),
+        "committed_on": _date_or_none(draft.get("crime.committed_on", "")),
+        "recognized_on": _date_or_none(draft.get("crime.recognized_on", "")),
+    }
+
+
 def deadline_passed(draft: dict[str, str], today: date) -> bool:
-    """True when the claim comes more than three years after the recognition as a victim."""
-    deadline = _deadline_until(draft)
-    return deadline is not None and today > deadline
+    """True when the deployed rules find the claim, sent today, late (no court restored the deadline)."""
+    return deadline_missed(_eligibility_facts(draft), today)
+
+
+def _unanswered_questions(draft: dict[str, str]) -> list[str]:
+    """The crime questions the rules ask for the draft's article and part that have no answer yet."""
+    questions = _crime_questions(draft)
+    unanswered = []
+    if questions.paragraphs and not draft.get("crime.paragraph"):
+        unanswered.append("crime.paragraph")
+    if questions.by_criminal_group and not draft.get("crime.by_criminal_group"):
+        unanswered.append("crime.by_criminal_group")
+    return unanswered
 
 
 def _step_errors(step: str, draft: dict[str, str], today: date) -> dict[str, list[str]]:
     errors = {
         path: problems for path, problems in _schema_errors(draft, today).items() if path in STEPS[step]
     }
+    if step == "case":
+        for name in _unanswered_questions(draft):
+            errors.setdefault(name, []).append("required")
     if (
         step == "case"
         and deadline_passed(draft, today)
@@ -144,8 +210,15 @@ def _step_errors(step: str, draft: dict[str, str], today: date) -> dict[str, lis
     return errors
 
 
-def _render_step(step: str, draft: dict[str, str], errors: dict[str, list[str]], status: int = 200):
+def _render_step(
+    step: str,
+    draft: dict[str, str],
+    errors: dict[str, list[str]],
+    status: int = 200,
+    new_questions: bool = False,
+):
     today = fund_date(utc_now())
+    deadline_until = deadline_ended_on(_eligibility_facts(draft), today) if step == "case" else None
     return render_portal(
         f"portal/apply_{step}.html",
         status,
@@ -158,25 +231,15 @@ def _render_step(step: str, draft: dict[str, str], errors: dict[str, list[str]],
         harms=HARMS,
         languages=PORTAL_LANGUAGES,
         today=today.isoformat(),
-        deadline_passed=deadline_passed(draft, today),
-        deadline_until=_deadline_until(draft),
+        deadline_passed=deadline_until is not None,
+        deadline_until=deadline_until,
+        questions=_crime_questions(draft),
+        new_questions=new_questions,
         document_codes=document_codes(),
         slots=range(1, SLOTS_AT_SUBMISSION + 1),
         accept=ACCEPT,
         max_file_mb=max_file_mb(),
     )
-
-
-def _deadline_until(draft: dict[str, str]) -> date | None:
-    """The last day of the three years, or None when the recognition date is not a date.
-
-    None too when the three years would end after 9999-12-31, the calendar's last day (the
-    date is then in the future, and the schema says so): ``add_years`` cannot name that day.
-    """
-    try:
-        return add_years(date.fromisoformat(draft.get("crime.recognized_on", "")), DEADLINE_YEARS)
-    except ValueError:  # not a date, or a year past 9999
-        return None
 
 
 def _first_step_with_errors(draft: dict[str, str], today: date) -> str | None:
@@ -204,13 +267,24 @@ def apply_step(step: str):
     if request.form.get("go") == "back":
         return redirect(url_for("portal.apply_step", step=STEP_NAMES[max(index - 1, 0)]), code=303)
     errors = _step_errors(step, draft, fund_date(utc_now()))
+    # A question that appears only now (the article and part just given need it) is news, not a
+    # mistake: it is shown without an error, and the step again.
+    shown = request.form.getlist(ASKED_KEY)
+    new_questions = (
+        [name for name in _unanswered_questions(draft) if name not in shown] if step == "case" else []
+    )
+    for name in new_questions:
+        errors.pop(name, None)
+    news = bool(new_questions)
     if errors == {"deadline_choice": ["deadline_choice"]} and not draft.get("deadline_explained"):
         # The first time, the explanation is news, not a mistake: show it calmly, without an error.
         draft["deadline_explained"] = "yes"
         session[DRAFT_KEY] = draft
-        return _render_step(step, draft, {})
+        return _render_step(step, draft, {}, new_questions=news)
     if errors:
-        return _render_step(step, draft, errors, 422)
+        return _render_step(step, draft, errors, 422, new_questions=news)
+    if news:
+        return _render_step(step, draft, {}, new_questions=True)
     return redirect(url_for("portal.apply_step", step=STEP_NAMES[index + 1]), code=303)
 
 

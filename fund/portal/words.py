@@ -25,6 +25,8 @@ FIELD_LABELS = {
     "crime.erdr_number": lazy_gettext("ERDR number of the criminal case"),
     "crime.article": lazy_gettext("Article of the Criminal Code"),
     "crime.part": lazy_gettext("Part of the article"),
+    "crime.paragraph": lazy_gettext("Paragraph of the part"),
+    "crime.by_criminal_group": lazy_gettext("Committed by a criminal group"),
     "crime.committed_on": lazy_gettext("Date of the crime"),
     "crime.recognized_on": lazy_gettext("Date you were recognised as a victim"),
     "crime.harm": lazy_gettext("Harm to health"),
@@ -70,7 +72,14 @@ _ERRORS = {
     ),
     "article_invalid": lazy_gettext("Please write only the number of the article, for example 146 or 99-1."),
     "article_not_text": lazy_gettext("Please write only the number of the article, for example 146 or 99-1."),
-    "part_invalid": lazy_gettext("Please choose the part of the article: a number from 1 to 10."),
+    "part_invalid": lazy_gettext(
+        "Please write the part of the article as in the decision: a number from 1 to 10, for example 3, "
+        "or a part with its sub-part, for example 3-1."
+    ),
+    "paragraph_invalid": lazy_gettext(
+        "Please choose one of the paragraphs offered (a number from 1 to 9, as written in the decision), "
+        "or the last answer if you are not sure."
+    ),
     "boolean_invalid": lazy_gettext("Please choose yes or no."),
     "consent_required": lazy_gettext(
         "We can consider the claim only with your consent to use your personal data for it."
@@ -123,6 +132,34 @@ def error_text(message: str, **values: object) -> str:
         return gettext("This date is in the future. Please check it.")
     text = _ERRORS.get(code, _CHECK_ANSWER)
     return str(text) % values if values else str(text)
+
+
+# --- the crime's questions (the case step): the answers offered, and how the check step names them
+
+_PARAGRAPH_NOT_SURE = lazy_gettext("Another paragraph, none, or I am not sure")
+_GROUP_ANSWERS = {
+    "yes": lazy_gettext("Yes"),
+    "no": lazy_gettext("No"),
+    "unknown": lazy_gettext("I do not know"),
+}
+
+
+def paragraph_answers(paragraphs: tuple[int, ...]) -> list[tuple[str, str]]:
+    """The paragraphs the rules name for the claimant's article and part, then "not sure" (value ``none``)."""
+    named = [(str(number), gettext("Paragraph %(number)s)", number=number)) for number in paragraphs]
+    return [*named, ("none", str(_PARAGRAPH_NOT_SURE))]
+
+
+def group_answers() -> list[tuple[str, str]]:
+    """Yes, no, and "I do not know" to "committed by a criminal group?"."""
+    return [(value, str(text)) for value, text in _GROUP_ANSWERS.items()]
+
+
+def crime_answer(name: str, value: str) -> str:
+    """An answer to one of the crime's questions as the check step shows it."""
+    if name == "crime.paragraph":
+        return str(_PARAGRAPH_NOT_SURE) if value == "none" else gettext("Paragraph %(number)s)", number=value)
+    return str(_GROUP_ANSWERS.get(value, value))
 
 
 # --- the claim's status, in plain words -------------------------------------------------------

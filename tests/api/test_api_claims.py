@@ -275,7 +275,7 @@ def test_a_body_that_is_not_a_claim_is_refused_without_a_server_error(client, cl
             id="blocks of the wrong type",
         ),
         pytest.param(
-            {"crime__part": "3", "crime__article": 146, "crime__deadline_restored_by_court": "no"},
+            {"crime__part": [3], "crime__article": 146, "crime__deadline_restored_by_court": "no"},
             {"crime.part", "crime.article", "crime.deadline_restored_by_court"},
             id="fields of the wrong type",
         ),

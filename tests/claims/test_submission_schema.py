@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
+from fund.claims.submission_messages import PARAGRAPH_MESSAGE, PART_MESSAGE
 from fund.claims.submission_schema import ClaimSubmissionSchema, validation_errors_to_fields
 from fund.common.validation import iin_check_digit
 
@@ -129,7 +130,9 @@ def test_a_complete_claim_by_a_victim_loads_as_plain_data_with_dates_and_normali
         "crime": {
             "erdr_number": "241500031000123",
             "article": "146",
-            "part": 3,
+            "part": "3",  # the part as the law writes it: text
+            "paragraph": None,
+            "by_criminal_group": None,
             "committed_on": date(2024, 3, 1),
             "recognized_on": date(2024, 3, 5),
             "harm": "none",
@@ -157,7 +160,7 @@ def test_every_problem_in_a_claim_is_reported_at_once_on_dotted_field_paths() ->
 
     assert errors == {
         "claimant.iban": [IBAN_FORMAT_MESSAGE],
-        "crime.part": ["must be a whole number from 1 to 10"],
+        "crime.part": [PART_MESSAGE],
         "consent": [CONSENT_MESSAGE],
         "victim": ["is required when the claimant is the victim's representative or successor"],
     }
@@ -495,15 +498,39 @@ def test_an_article_sent_as_a_number_is_refused_asking_for_text() -> None:
     }
 
 
-@pytest.mark.parametrize("part", [1, 10])
-def test_a_part_from_1_to_10_is_accepted(part: int) -> None:
-    assert load(with_crime(part=part))["crime"]["part"] == part
+@pytest.mark.parametrize(
+    ("part", "as_text"),
+    [(1, "1"), (10, "10"), ("3", "3"), ("3-1", "3-1"), (" 3-2 ", "3-2"), ("10-9", "10-9")],
+)
+def test_a_part_is_text_as_the_law_writes_it_and_a_whole_number_is_still_taken(
+    part: object, as_text: str
+) -> None:
+    assert load(with_crime(part=part))["crime"]["part"] == as_text
 
 
-@pytest.mark.parametrize("part", [0, 11, -1, "3", 3.5, True, None])
-def test_a_part_outside_1_to_10_or_not_a_whole_number_is_refused(part: object) -> None:
-    expected = "is required" if part is None else "must be a whole number from 1 to 10"
+@pytest.mark.parametrize("part", [0, 11, -1, "0", "11", "03", "3-0", "3-10", "3.1", "3-", 3.5, True, None])
+def test_a_part_that_is_not_1_to_10_optionally_with_a_sub_part_1_to_9_is_refused(part: object) -> None:
+    expected = "is required" if part is None else PART_MESSAGE
     assert field_errors(with_crime(part=part)) == {"crime.part": [expected]}
+
+
+def test_paragraph_and_criminal_group_are_optional_and_none_when_not_given() -> None:
+    crime = load(with_crime())["crime"]
+    assert (crime["paragraph"], crime["by_criminal_group"]) == (None, None)
+    crime = load(with_crime(paragraph=2, by_criminal_group=True))["crime"]
+    assert (crime["paragraph"], crime["by_criminal_group"]) == (2, True)
+
+
+@pytest.mark.parametrize("paragraph", [0, 10, "2", 2.5, True])
+def test_a_paragraph_that_is_not_a_whole_number_from_1_to_9_is_refused(paragraph: object) -> None:
+    assert field_errors(with_crime(paragraph=paragraph)) == {"crime.paragraph": [PARAGRAPH_MESSAGE]}
+
+
+@pytest.mark.parametrize("group", ["yes", 1, "true"])
+def test_committed_by_a_criminal_group_is_true_or_false(group: object) -> None:
+    assert field_errors(with_crime(by_criminal_group=group)) == {
+        "crime.by_criminal_group": ["must be true or false"]
+    }
 
 
 @pytest.mark.parametrize("harm", ["death", "grave_harm", "hiv_infection", "none"])

@@ -328,10 +328,12 @@ def test_beside_the_form_are_the_facts_checklist_rules_amount_and_history(app, s
     says = main_text(client.get(f"/tasks/{open_task_id(claim, 'intake_check')}"))
 
     assert f"Claim {claim}" in says
-    assert "Criminal Code article 146, part 3" in says
+    assert "Criminal Code art. 146 part 3" in says  # the crime as the law names it
     assert "Forensic medical report — not checked yet" in says  # the checklist from the rules
-    assert "Determine eligibility" in says and "Rule 6 matched" in says
-    assert "torture under CC art. 146 part 3: 40 MCI" in says  # the rule's own note
+    assert "Determine eligibility" in says and "Rule 154 matched" in says
+    # The rule's own note, and the reason the rules could not decide alone:
+    assert "art. 146 part 3, no grave harm or HIV: category 1, 40 MCI. AMOUNT TO VERIFY" in says
+    assert "The rules cannot decide this claim from the law alone (amount to verify)" in says
     assert "Criminal Code article is 146 (this claim: 146)" in says  # why it matched
     assert "40 MCI × 4,325 tenge = 173,000 tenge" in says  # MCI of 2026
     assert "Claim submitted — The claimant (online), 02.03.2026 14:00" in says

@@ -31,7 +31,10 @@ from tests.officer_helpers import (
 
 TORTURE: dict = {}
 TRAFFICKING = {"crime__article": "128", "crime__part": 1}
-GRAVE_HARM = {"crime__article": "106", "crime__part": 1, "crime__harm": "grave_harm"}
+# Art. 106 parts 1-3 are in category 2 when committed by a criminal group (Art. 6).
+GRAVE_HARM = {
+    "crime__article": "106", "crime__part": 1, "crime__by_criminal_group": True, "crime__harm": "grave_harm"
+}
 
 
 def rows(response) -> list[dict[str, str]]:

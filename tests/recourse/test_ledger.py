@@ -34,7 +34,9 @@ def books(app, clock, submit, officers, staff) -> dict[str, str]:
     clock.now = datetime(2025, 12, 20, 9, 0, tzinfo=UTC)
     torture = approved_claim(submit, officers)
     pay_approved_claims(staff, "2025-12-31", DECEMBER_2330_ALMATY)
-    trafficking = approved_claim(submit, officers, erdr="251750010005555", serial=30, article="125", part=1)
+    trafficking = approved_claim(
+        submit, officers, erdr="251750010005555", serial=30, article="125", part="3", paragraph=2
+    )
     pay_approved_claims(staff, "2026-01-01", JANUARY_0030_ALMATY)
     farida = staff.user("farida", "finance")
     recourse.record_conviction(farida, conviction(verdict_date="2026-01-10"), NOW)

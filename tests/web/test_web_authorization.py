@@ -105,6 +105,8 @@ MATRIX = [
     Route("/admin/mci-rates", "POST", "/admin/mci-rates", only("admin", answer=422)),
     Route("/admin/processes", "GET", "/admin/processes", only("admin")),
     Route("/admin/processes", "POST", "/admin/processes", only("admin", answer=302)),
+    Route("/admin/processes/preview", "GET", "/admin/processes/preview", only("admin")),
+    Route("/admin/processes/preview.csv", "GET", "/admin/processes/preview.csv", only("admin")),
     Route("/admin/processes/<version>", "GET", "/admin/processes/{version}", only("admin")),
     # The outbox: {notification} is queued, so "retry now" says it cannot and goes back to the list.
     Route("/admin/outbox", "GET", "/admin/outbox", only("admin")),

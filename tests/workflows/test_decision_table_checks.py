@@ -124,13 +124,16 @@ def test_article_lists_are_marked_for_the_lawyers_to_verify() -> None:
 
 
 def test_a_mistake_in_an_article_list_of_the_shipped_table_is_caught(tmp_path: Path) -> None:
-    # A lawyer adds art. 127 to the trafficking list but forgets the "any other article" rows.
-    text = SHIPPED[0].read_text().replace('? in ("116", ', '? in ("127", "116", ', 1)
+    # A lawyer moves art. 146 part 3 to 30 MCI by adding it to the rules of parts 1 and 2, but
+    # forgets to delete the rules of part 3.
+    text = SHIPPED[0].read_text()
+    start = text.index("art. 146 parts 1 and 2")
+    text = text[:start] + text[start:].replace('? in ("1", "2")', '? in ("1", "2", "3")', 1)
     edited = tmp_path / "eligibility.dmn"
     edited.write_text(text)
     problems = check_decision_tables([edited])
     assert problems and set(kinds(problems)) == {"overlap"}
-    assert problems[0].rows[0] == 8 and problems[0].example["article"] == "127"
+    assert problems[0].example["article"] == "146" and problems[0].example["article_part"] == "3"
 
 
 # --- broken tables ---------------------------------------------------------------------------

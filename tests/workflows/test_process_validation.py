@@ -132,16 +132,16 @@ def test_a_sequence_flow_without_a_diagram_edge_is_refused(tmp_path: Path) -> No
 
 def test_a_unique_decision_table_with_overlapping_rules_is_refused(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    # A lawyer adds art. 127 to the trafficking list but not to the "any other article" rules.
-    edit(folder, "eligibility.dmn", '? in ("116", ', '? in ("127", "116", ')
+    # A lawyer takes art. 308 off the articles the "not listed" rules leave to the article's own rules.
+    edit(folder, "eligibility.dmn", ', "146", "308")', ', "146")')
 
-    problems = assert_refused(folder, "eligibility.dmn", "[eligibility]", "overlap", "article='127'")
+    problems = assert_refused(folder, "eligibility.dmn", "[eligibility]", "overlap", "article='308'")
     assert all("eligibility" in problem for problem in problems)
 
 
 def test_a_decision_table_problem_names_the_file_as_deployed(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    edit(folder, "eligibility.dmn", '? in ("116", ', '? in ("127", "116", ')
+    edit(folder, "eligibility.dmn", ', "146", "308")', ', "146")')
 
     problems = problems_of(folder)
     assert problems and all(problem.startswith("eligibility.dmn") for problem in problems)

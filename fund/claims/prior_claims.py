@@ -1,0 +1,139 @@
+"""One payment per victim and criminal case (Art. 6: compensation is a one-time payment).
+
+The same victim is the same IIN: the victim's, or the claimant's when the claimant is the victim
+(submission writes it to ``victim_iin`` in both cases). The same case is the same ERDR number.
+Other claims of the same victim and case that are open, approved or paid are found with one
+indexed query; officers see them as a flag with links (on the task page, the claim page and the
+API's claim), and the rules may read :func:`prior_claims`.
+
+Approving a claim while another of the same victim and case is approved or paid is refused
+(:func:`record_compensation`, in the approval's transaction). The database has the last word:
+the compensations' unique constraint over (victim IIN, ERDR number) lets only one of two
+approvals at the same moment commit, and the other is refused in the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from fund.common.errors import Conflict
+from fund.common.wording import STATUS_LABELS, label
+from fund.extensions import db
+from fund.models import AWARDED_STATUSES, ENDED_WITHOUT_COMPENSATION_STATUSES, Claim, Compensation
+
+# The flags, in the words of the rejection reasons (bpmn/forms/codes.json).
+DUPLICATE_CLAIM = "duplicate_claim"  # another claim of the same victim and case is open or approved
+ALREADY_COMPENSATED = "already_compensated"  # another one was paid
+
+
+@dataclass(frozen=True)
+class OtherClaim:
+    """Another claim of the same victim and criminal case."""
+
+    reference: str
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return label(STATUS_LABELS, self.status)
+
+    @property
+    def awarded(self) -> bool:
+        return self.status in AWARDED_STATUSES
+
+
+@dataclass(frozen=True)
+class SameVictimAndCase:
+    """The other claims of a claim's victim and criminal case that are open, approved or paid,
+    oldest first (claims rejected or closed without compensation are left out)."""
+
+    claims: tuple[OtherClaim, ...] = ()
+
+    @property
+    def prior_claims(self) -> str:
+        """``"none"``, ``"open"`` (open or approved, not paid) or ``"compensated"`` (one was paid)."""
+        if any(other.status == "paid" for other in self.claims):
+            return "compensated"
+        return "open" if self.claims else "none"
+
+    @property
+    def flag(self) -> str | None:
+        """:data:`ALREADY_COMPENSATED`, :data:`DUPLICATE_CLAIM`, or None when there is no other claim."""
+        return {"compensated": ALREADY_COMPENSATED, "open": DUPLICATE_CLAIM}.get(self.prior_claims)
+
+    @property
+    def awarded(self) -> OtherClaim | None:
+        """The claim that holds the compensation of this victim and case, if one was approved."""
+        return next((other for other in self.claims if other.awarded), None)
+
+
+def same_victim_and_case(claim: Claim) -> SameVictimAndCase:
+    """The other claims of the claim's victim and case that are open, approved or paid (one query)."""
+    if claim.victim_iin is None:  # a claim from before the victim's IIN was kept: nothing to match
+        return SameVictimAndCase()
+    rows = db.session.execute(
+        select(Claim.reference, Claim.status)
+        .where(
+            Claim.victim_iin == claim.victim_iin,
+            Claim.erdr_number == claim.erdr_number,
+            Claim.id != claim.id,
+            Claim.status.not_in(ENDED_WITHOUT_COMPENSATION_STATUSES),
+        )
+        .order_by(Claim.id)
+    )
+    return SameVictimAndCase(tuple(OtherClaim(row.reference, row.status) for row in rows))
+
+
+def prior_claims(claim: Claim) -> str:
+    """What the fund knows of other claims of the same victim and case, as the rules may read it:
+    ``"none"``, ``"open"`` (another is open or approved) or ``"compensated"`` (another was paid)."""
+    return same_victim_and_case(claim).prior_claims
+
+
+class CompensationRefused(Conflict):
+    """A second compensation for the same victim and criminal case (HTTP 409)."""
+
+    def __init__(self, claim: Claim, other_reference: str, other_status: str):
+        done = "paid" if other_status == "paid" else "approved"
+        super().__init__(
+            f"claim {other_reference} of the same victim and criminal case (ERDR {claim.erdr_number}) is "
+            f"already {done}: compensation is paid once per victim and case, so claim {claim.reference} "
+            "cannot be approved. Reject it with the reason 'already compensated'."
+        )
+        self.other_reference = other_reference
+
+
+def record_compensation(claim: Claim, now: datetime) -> None:
+    """Record the compensation of the claim being approved, in the approval's transaction.
+
+    Raises :class:`CompensationRefused` naming the other claim when the victim and case already
+    have one; the caller rolls back. When two approvals race, the unique constraint makes the
+    second wait for the first and fail when it commits: the session is then rolled back here.
+    """
+    victim_iin, erdr_number = claim.victim_iin, claim.erdr_number
+    if victim_iin is None:
+        return
+    awarded = same_victim_and_case(claim).awarded
+    if awarded is not None:
+        raise CompensationRefused(claim, awarded.reference, awarded.status)
+    db.session.flush()  # what the command wrote, so that only the insert below can break the constraint
+    try:
+        db.session.execute(
+            insert(Compensation).values(
+                claim_id=claim.id, victim_iin=victim_iin, erdr_number=erdr_number, awarded_at=now
+            )
+        )
+    except IntegrityError as error:
+        db.session.rollback()
+        winner = db.session.execute(
+            select(Claim.reference, Claim.status)
+            .join(Compensation, Compensation.claim_id == Claim.id)
+            .where(Compensation.victim_iin == victim_iin, Compensation.erdr_number == erdr_number)
+        ).first()
+        if winner is None:  # not the victim and case after all: an error of the program
+            raise
+        raise CompensationRefused(claim, winner.reference, winner.status) from error
