@@ -7,10 +7,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fund.common.errors import Conflict, Invalid, ServiceError, Unauthenticated
+from fund.common.locked_rows import locked_row
 from fund.extensions import db
 from fund.models import ROLES, ApiToken, StaffSignInFailure, User, UserRole
 
@@ -96,18 +96,7 @@ def _locked_counter(name: str) -> User | StaffSignInFailure:
     if user is not None:
         return user
     key = name.replace("\x00", "")[:USERNAME_LENGTH]  # PostgreSQL refuses text that holds U+0000
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(StaffSignInFailure)
-        .values(username=key, failed_sign_ins=0)
-        .on_conflict_do_nothing(index_elements=["username"])
-    )
-    return db.session.scalar(
-        select(StaffSignInFailure)
-        .where(StaffSignInFailure.username == key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return locked_row(StaffSignInFailure, "username", key, failed_sign_ins=0)
 
 
 def sign_in(username: str, password: str, now: datetime) -> User:

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from fund.claims.submission import SubmittedClaim, claim_for_claimant
 from fund.common.errors import NotFound, ServiceError, Unauthenticated
+from fund.common.locked_rows import locked_row
 from fund.extensions import db
 from fund.models import Claim, PortalSignInFailure
 
@@ -76,25 +76,8 @@ def _reference_key(reference: str | None) -> str:
 
 
 def _locked_failure_row(key: str) -> PortalSignInFailure:
-    """The reference's failure row, created if missing, locked until the transaction ends.
-
-    The insert-or-nothing is a write: on SQLite it takes the database's write lock, so a
-    concurrent attempt waits here (busy_timeout) and then reads what this one committed; on
-    PostgreSQL the row lock does the same for attempts on the same reference only.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(PortalSignInFailure)
-        .values(reference=key, failures=0)
-        .on_conflict_do_nothing(index_elements=["reference"])
-    )
-    return db.session.scalar(
-        select(PortalSignInFailure)
-        .where(PortalSignInFailure.reference == key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """The reference's failure row, created if missing, locked until the transaction ends."""
+    return locked_row(PortalSignInFailure, "reference", key, failures=0)
 
 
 def sign_in_claimant(reference: str, access_code: str, now: datetime) -> PortalSession:
