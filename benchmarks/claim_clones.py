@@ -98,12 +98,12 @@ def load_template(reference: str) -> Template:
         return _Text(parts[0::2], parts[1::2])
 
     process = process_for_version(instance["process_version"])
-    events, state = [], None
+    events, outcome = [], None
     rows = {
         row["sequence"]: row for row in _rows(WorkflowEvent.__table__, WorkflowEvent.claim_id == claim.id)
     }
     for event in claim_events(claim):
-        outcome = replay_command(process, event, state, reference)
+        outcome = replay_command(process, event, outcome, reference)
         state = outcome.state
         row = rows[event.sequence]
         events.append(
@@ -163,9 +163,23 @@ def clone_rows(template: Template, number: int, ids: Ids) -> dict[str, list[dict
             victim_full_name=f"Victim of claim {reference}",
             victim_iin=make_iin(claim["victim_birth_date"], 5000 + number),
         )
+    letters, letter_ids = [], {}
+    for row in template.letters:
+        letter_ids[row["id"]] = ids.take("letters")
+        letter = dict(row, id=letter_ids[row["id"]], claim_id=claim_id)
+        letter["reissue_of_id"] = letter_ids.get(row["reissue_of_id"]) if row["reissue_of_id"] else None
+        if row["number"]:
+            letter["number"] = f"VCF-L-{fund_date(row['issued_at']).year}-{letter['id']:07d}"
+        if row["pdf"] is not None:
+            letter["sha256"] = hashlib.sha256(row["pdf"]).hexdigest()
+        letters.append(letter)
+    clone_of_letter = {row["id"]: letter for row, letter in zip(template.letters, letters, strict=True)}
     events, previous = [], GENESIS_HASH
     for row in template.events:
         event_input = json.loads(row["input"].render(mapping))
+        if row["type"] == "letter_issued":  # the clone's own letter: its id, number and sha256
+            issued = clone_of_letter[event_input["letter"]["id"]]
+            event_input["letter"].update(id=issued["id"], number=issued["number"], sha256=issued["sha256"])
         digest = state_digest(row["state"].render(mapping))
         occurred_at = row["occurred_at"]
         hash_ = event_hash(
@@ -201,16 +215,6 @@ def clone_rows(template: Template, number: int, ids: Ids) -> dict[str, list[dict
         process_data=json.loads(template.process_data.render(mapping)),
         last_event_hash=previous,
     )
-    letters, letter_ids = [], {}
-    for row in template.letters:
-        letter_ids[row["id"]] = ids.take("letters")
-        letter = dict(row, id=letter_ids[row["id"]], claim_id=claim_id)
-        letter["reissue_of_id"] = letter_ids.get(row["reissue_of_id"]) if row["reissue_of_id"] else None
-        if row["number"]:
-            letter["number"] = f"VCF-L-{fund_date(row['issued_at']).year}-{letter['id']:07d}"
-        if row["pdf"] is not None:
-            letter["sha256"] = hashlib.sha256(row["pdf"]).hexdigest()
-        letters.append(letter)
     return {
         "claimants": [claimant],
         "claims": [claim],

@@ -204,9 +204,14 @@ class EngineDriver(Driver):
                 engine.deliver_message(self.process, state, action.names[0], dict(action.data), ctx),
             )
         (task,) = [t for t in claim.outcome.ready_tasks if t.name in action.names]
-        return lambda: EngineClaim(
-            claim.key, engine.complete_task(self.process, state, task.id, deepcopy(action.data), ctx)
-        )
+        observed = {"prior_claims": "none"}  # what the services find for a victim's only claim
+
+        def complete() -> EngineClaim:
+            data = deepcopy(action.data)
+            outcome = engine.complete_task(self.process, state, task.id, data, ctx, observed)
+            return EngineClaim(claim.key, outcome)
+
+        return complete
 
     def snapshot_size(self, claim: EngineClaim) -> int:
         return len(claim.outcome.state.encode())

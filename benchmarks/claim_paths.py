@@ -121,6 +121,7 @@ def claim_facts() -> dict[str, Any]:
         "recognized_on": date(2025, 6, 1),
         "submitted_on": date(2026, 3, 2),
         "deadline_restored_by_court": False,
+        "prior_claims": "none",
     }
 
 

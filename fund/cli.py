@@ -173,7 +173,7 @@ def claims_group() -> None:
 @with_appcontext
 def claims_show_command(reference: str) -> None:
     """Show a claim's status, amounts, open tasks and history."""
-    from fund.claims.history import claim_events
+    from fund.claims.history import LETTER_ISSUED, claim_events
     from fund.claims.submission import claim_summary
     from fund.common.system import system_user
 
@@ -193,6 +193,9 @@ def claims_show_command(reference: str) -> None:
         "updated_at",
     ):
         click.echo(f"{key:>20}: {summary[key] if summary[key] is not None else '-'}")
+    click.echo(f"{'flags':>20}: {', '.join(summary['flags']) or '-'}")
+    for other in summary["same_victim_and_case"]:  # one payment per victim and criminal case
+        click.echo(f"{'same victim and case':>20}: {other['reference']} ({other['status']})")
     click.echo("          open tasks:")
     for task in summary["open_tasks"]:
         click.echo(f"    {task['id']}  {task['name']:<24} role {task['role']}")
@@ -200,9 +203,11 @@ def claims_show_command(reference: str) -> None:
     from fund.claims.submission import get_claim
 
     for event in claim_events(get_claim(system_user(), reference)):
+        letter = (event.input or {}).get("letter") if event.type == LETTER_ISSUED else None
+        outcome = f"{letter['kind']} letter {letter['number']}" if letter else event.result.get("status")
         click.echo(
             f"    {event.sequence:>3} {event.occurred_at:%Y-%m-%d %H:%M} {event.type:<18} "
-            f"{event.actor:<12} -> {event.result.get('status')}"
+            f"{event.actor:<12} -> {outcome}"
         )
 
 
@@ -231,7 +236,8 @@ def tasks_list_command(role: str | None) -> None:
 @click.option("--interval", default=30.0, show_default=True, help="seconds between rounds")
 @with_appcontext
 def worker_command(once: bool, interval: float) -> None:
-    """Fire due timers and seal the history daily; several workers may share one PostgreSQL database."""
+    """Fire due timers, issue due letters, send e-mails and seal the history daily; several workers
+    may share one PostgreSQL database."""
     from fund.worker import run_round
 
     stopping = _stop_on_sigterm(install=not once)
@@ -243,6 +249,8 @@ def worker_command(once: bool, interval: float) -> None:
         if done.timers_failed:  # each is logged with its traceback; they keep their timers
             timers_failed = True
             click.echo(f"timers failed, left for the next round: {', '.join(done.timers_failed)}", err=True)
+        if done.letters_issued:
+            click.echo(f"issued {len(done.letters_issued)} letter(s)")
         if done.recourse_opened:
             click.echo(f"opened or extended recourse cases of {len(done.recourse_opened)} claim(s)")
         if done.notifications_sent or (once and done.notifications_sent is not None):

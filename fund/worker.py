@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from fund.audit.seals import SEAL_LAG, seal_history
+from fund.claims.letter_issuing import issue_due_letters
 from fund.claims.timers import fire_due_timers
 from fund.common.system import system_user
 from fund.extensions import db
@@ -31,6 +32,7 @@ class WorkerRound:
 
     timers_fired: list[str] = field(default_factory=list)
     timers_failed: list[str] = field(default_factory=list)
+    letters_issued: list[str] | None = None
     recourse_opened: list[str] | None = None
     notifications_sent: int | None = None
     sealed: bool | None = None
@@ -43,6 +45,17 @@ def fire_timers(clock: Clock, should_stop: Callable[[], bool] | None = None) -> 
     """
     timers = fire_due_timers(clock, should_stop=should_stop)
     return timers.fired, timers.failed
+
+
+def issue_letters(clock: Clock) -> list[str] | None:
+    """Issue the letters commands made due and left to the worker (``FUND_LETTERS_BY_WORKER``, or a
+    request that stopped between its two commits): their numbers."""
+    try:
+        return issue_due_letters(clock)
+    except Exception:  # logged; the letters stay due for the next round
+        db.session.rollback()
+        log.exception("issuing letters failed")
+        return None
 
 
 def open_recourse_cases(now: datetime) -> list[str] | None:
@@ -76,9 +89,10 @@ def seal_if_due(now: datetime) -> bool | None:
 
 
 def run_round(clock: Clock, should_stop: Callable[[], bool] | None = None) -> WorkerRound:
-    """One round of every job, in order: timers, recourse cases, notifications, the daily seal."""
+    """One round of every job, in order: timers, letters, recourse cases, notifications, the daily seal."""
     done = WorkerRound()
     done.timers_fired, done.timers_failed = fire_timers(clock, should_stop)
+    done.letters_issued = issue_letters(clock)
     done.recourse_opened = open_recourse_cases(clock())
     done.notifications_sent = send_notifications(clock())
     done.sealed = seal_if_due(clock())

@@ -18,6 +18,9 @@ from workflows import engine
 from workflows.engine import CommandContext, OutboundMessage, Outcome, ReadyTask
 from workflows.specs import ProcessFiles, ProcessSpec, load_process, read_process_files
 
+# The fund found no other claim of the same victim and criminal case (the tasks observing it).
+NO_OTHER_CLAIMS = {"prior_claims": "none"}
+
 BPMN_DIR = Path(__file__).resolve().parents[1] / "bpmn"
 
 # MCI in tenge by the date it takes effect (DOMAIN.md: 2025: 3,932 · 2026: 4,325).
@@ -84,6 +87,7 @@ def claim_facts(category: str = "torture", **overrides: Any) -> dict[str, Any]:
         "submitted_on": date(2026, 3, 2),
         "claimant_role": "victim",
         "deadline_restored_by_court": False,
+        "prior_claims": "none",  # no other claim of the same victim and case
     }
     facts.update(_FACTS_BY_CATEGORY[category])
     facts.update(overrides)
@@ -139,6 +143,8 @@ class Command:
     at: datetime
     name: str = ""  # task id (complete) or message name (deliver)
     data: dict[str, Any] = field(default_factory=dict)
+    # What the fund's records said when a task was completed (the tasks' ``observes``).
+    observed: dict[str, Any] = field(default_factory=lambda: dict(NO_OTHER_CLAIMS))
 
 
 def apply(process: ProcessSpec, key: str, state: str | None, command: Command,
@@ -149,7 +155,7 @@ def apply(process: ProcessSpec, key: str, state: str | None, command: Command,
         return engine.start(process, key, command.data, ctx)
     assert state is not None
     if command.kind == "complete":
-        return engine.complete_task(process, state, command.name, command.data, ctx)
+        return engine.complete_task(process, state, command.name, command.data, ctx, command.observed)
     if command.kind == "deliver":
         return engine.deliver_message(process, state, command.name, command.data, ctx)
     if command.kind == "fire":

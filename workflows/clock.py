@@ -11,7 +11,7 @@ Outside a command, asking SpiffWorkflow for the time is an error.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -27,13 +27,25 @@ class ClockNotSet(RuntimeError):
     """Raised when workflow code asks for the time outside an engine command."""
 
 
+Rates = tuple[tuple[date, int], ...]
+
+
 @dataclass
 class _Scope:
     now: datetime
     instance_key: str
     next_task_number: int
-    mci_rates: tuple[tuple[date, int], ...] = ()
+    rates_source: Rates | Callable[[], Rates] = ()
     mci_rates_read: bool = False
+    _rates: Rates | None = None
+
+    @property
+    def mci_rates(self) -> Rates:
+        """The command's MCI rates, oldest first (loaded on first use when given as a function)."""
+        if self._rates is None:
+            source = self.rates_source() if callable(self.rates_source) else self.rates_source
+            self._rates = tuple(sorted(source))
+        return self._rates
 
 
 _scope: ContextVar[_Scope | None] = ContextVar("engine_command_scope", default=None)
@@ -56,19 +68,20 @@ def command_scope(
     now: datetime,
     instance_key: str = "",
     next_task_number: int = 0,
-    mci_rates: tuple[tuple[date, int], ...] = (),
+    mci_rates: Rates | Callable[[], Rates] = (),
 ) -> Iterator[_Scope]:
     """Run the enclosed engine work at ``now``, numbering new tasks from ``next_task_number``.
 
     ``mci_rates`` are the command's reference data: (effective date, tenge) pairs that the
     process reads through ``mci_on``. They are recorded with the command, so a replay uses the
-    rates the original run used even if the table was corrected later.
+    rates the original run used even if the table was corrected later. They may be given as a
+    function, called only if the process reads them (most commands do not: no query for them).
 
     The scope object is yielded so that the caller can read back the counter after the work.
     """
     if now.tzinfo is None:
         raise ValueError("engine time must be timezone-aware")
-    scope = _Scope(now.astimezone(UTC), instance_key, next_task_number, tuple(sorted(mci_rates)))
+    scope = _Scope(now.astimezone(UTC), instance_key, next_task_number, mci_rates)
     token = _scope.set(scope)
     try:
         yield scope

@@ -4,12 +4,17 @@
 their diagram geometry (shapes, edge waypoints, label bounds). :func:`claim_step_states` turns a
 claim's recorded engine steps and what waits now into the (completed, current) element ids, and
 :func:`claim_flows_taken` gives the flows the claim actually went along, so that loops are not
-shown as taken. Drawing the model is :mod:`workflows.diagram_svg`'s job.
+shown as taken (:func:`claim_path` gives all three in one walk). Drawing the model is
+:mod:`workflows.diagram_svg`'s job. A model is read once per file and process and kept by the
+worker: a deployed process version never changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from lxml import etree
@@ -35,6 +40,9 @@ EVENTS = {"startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatch
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
 FLOW_NODES = ACTIVITIES | EVENTS | GATEWAYS
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+# Processes whose model a worker keeps (a deployed version's file never changes; each version has
+# a few processes): the claim page and replay read the same model many times per request.
+MODEL_CACHE_SIZE = 32
 
 
 @dataclass(frozen=True)
@@ -92,18 +100,24 @@ class Flow:
 
 @dataclass(frozen=True)
 class ProcessModel:
-    """What the drawing needs of one process: its name, nodes and flows in document order."""
+    """What the drawing needs of one process: its name, nodes and flows in document order.
+
+    Read-only (the mappings cannot be changed): one model is shared by every caller in the process.
+    """
 
     id: str
     name: str
-    nodes: dict[str, Node]
-    flows: dict[str, Flow]
+    nodes: Mapping[str, Node]
+    flows: Mapping[str, Flow]
 
 
+@lru_cache(maxsize=MODEL_CACHE_SIZE)
 def read_process_model(bpmn_xml: bytes, process_id: str) -> ProcessModel:
     """The nodes and flows of ``process_id`` in ``bpmn_xml`` with their diagram geometry.
 
-    Raises ValueError when the file has no such process or a flow node has no diagram shape.
+    Read once per file and process and then kept (a few per worker): the same bytes always give
+    the same model, and the model is read-only. Raises ValueError when the file has no such
+    process or a flow node has no diagram shape.
     """
     root = etree.fromstring(bpmn_xml, _PARSER)
     processes = {p.get("id"): p for p in root.iter(f"{{{BPMN}}}process")}
@@ -151,7 +165,8 @@ def read_process_model(bpmn_xml: bytes, process_id: str) -> ProcessModel:
         label = _label_bounds(edge) if edge is not None else None
         name = " ".join((el.get("name") or "").split())
         flows[flow_id] = Flow(flow_id, name, source, target, points, label, flow_id in defaults)
-    return ProcessModel(process_id, (process.get("name") or process_id).strip(), nodes, flows)
+    name = (process.get("name") or process_id).strip()
+    return ProcessModel(process_id, name, MappingProxyType(nodes), MappingProxyType(flows))
 
 
 def _event_kind(definition) -> str:
@@ -223,9 +238,37 @@ def claim_flows_taken(
     return _walk(steps, main, model, set(ready_task_names) | set(waiting_names))[2]
 
 
+@dataclass(frozen=True)
+class ClaimPath:
+    """Where a claim is on its main process: elements completed and current, and the flows taken."""
+
+    completed: frozenset[str]
+    current: frozenset[str]
+    taken: frozenset[str]
+
+
+def claim_path(
+    steps: list[dict[str, Any]],
+    ready_task_names: set[str],
+    waiting_names: set[str],
+    *,
+    bpmn_xml: bytes,
+    process_id: str | None = None,
+) -> ClaimPath:
+    """What :func:`claim_step_states` and :func:`claim_flows_taken` give, in one walk of the steps
+    (a drawing needs both). Same arguments as theirs."""
+    main = process_id or (steps[0].get("process") if steps else None)
+    model = read_process_model(bpmn_xml, main) if main else None
+    completed, current, taken = _walk(steps, main, model, set(ready_task_names) | set(waiting_names))
+    return ClaimPath(frozenset(completed - current), frozenset(current), frozenset(taken))
+
+
 def _walk(steps, main, model: ProcessModel | None, waiting: set[str]) -> tuple[set[str], set[str], set[str]]:
     """Completed elements, current ones and the flows taken, replaying the steps in order."""
     calls = {n.called_element: n.id for n in model.nodes.values() if n.called_element} if model else {}
+    flows_into: dict[str, list[Flow]] = {}  # element -> its incoming flows, in document order
+    for flow in model.flows.values() if model else ():
+        flows_into.setdefault(flow.target, []).append(flow)
     completed: set[str] = set()
     running: set[str] = set()
     done_at: dict[str, int] = {}  # element -> index of the step that last completed it
@@ -234,7 +277,7 @@ def _walk(steps, main, model: ProcessModel | None, waiting: set[str]) -> tuple[s
     def reached(element: str) -> None:
         if model is None:
             return
-        incoming = [f for f in model.flows.values() if f.target == element and f.source in done_at]
+        incoming = [f for f in flows_into.get(element, ()) if f.source in done_at]
         if incoming:
             # Two flows between the same pair of elements cannot be told apart by the steps: both.
             last = max(done_at[f.source] for f in incoming)

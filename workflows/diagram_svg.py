@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -43,6 +45,10 @@ STATE_STYLE = {  # state: (fill, stroke, extra stroke width, words for people)
 FLOW_TAKEN, FLOW_OTHER = "#14532d", "#767676"
 FONT = "Arial, 'Liberation Sans', 'DejaVu Sans', Helvetica, sans-serif"
 MARGIN, HEADER = 20.0, 40.0
+# What a worker keeps (a deployed version never changes): the layout of a few dozen processes, and
+# the drawn elements of the last DRAWING_CACHE_SIZE ways claims stood on them (about 60 KB each
+# for the fund's main process).
+LAYOUT_CACHE_SIZE, DRAWING_CACHE_SIZE = 32, 128
 
 
 def render_process_svg(
@@ -61,39 +67,24 @@ def render_process_svg(
     :func:`claim_flows_taken`) are drawn darker; without it, the flows from a completed element
     to a completed or current one are. Ids not in the diagram are ignored (a called process's
     tasks, say). Raises ValueError for an unknown ``process_id``.
+
+    The worker keeps each process's layout and the drawn elements of the last few hundred ways a
+    claim can stand on it, so that most claims' drawings only add their title and header.
     """
-    model = read_process_model(bpmn_xml, process_id)
-    current_ids = set(current) & set(model.nodes)
-    completed_ids = (set(completed) & set(model.nodes)) - current_ids
-    states = {
-        i: "current" if i in current_ids else "completed" if i in completed_ids else "not-reached"
-        for i in model.nodes
-    }
-    labels = place_labels(model)
+    layout = _layout(bpmn_xml, process_id)
+    model = layout.model
+    current_ids = frozenset(current).intersection(model.nodes)
+    completed_ids = frozenset(completed).intersection(model.nodes) - current_ids
+    if taken_flows is not None:
+        taken_ids = frozenset(taken_flows).intersection(model.flows)
+    else:
+        reached = completed_ids | current_ids
+        taken_ids = frozenset(
+            f.id for f in model.flows.values() if f.source in completed_ids and f.target in reached
+        )
+    elements = _drawn_elements(bpmn_xml, process_id, completed_ids, current_ids, taken_ids)
 
-    body = etree.Element(f"{{{SVG}}}g")
-    taken_ids = (
-        set(taken_flows)
-        if taken_flows is not None
-        else {
-            f.id
-            for f in model.flows.values()
-            if f.source in completed_ids and states[f.target] != "not-reached"
-        }
-    )
-    for flow in model.flows.values():
-        taken = flow.id in taken_ids
-        _draw_flow(body, model, flow, taken, labels.get(flow.id))
-    for node in sorted(model.nodes.values(), key=lambda n: n.kind == "boundaryEvent"):  # on their hosts
-        _draw_node(body, node, states[node.id], labels.get(node.id), task_name_bottom(model, node))
-
-    boxes = [n.box for n in model.nodes.values()] + [label.box for label in labels.values()]
-    boxes += [e.label for e in [*model.nodes.values(), *model.flows.values()] if e.label]
-    boxes += [Box(x, y, 0, 0) for f in model.flows.values() for x, y in f.points]
-    left = min(b.x for b in boxes) - MARGIN
-    top = min(b.y for b in boxes) - MARGIN
-    right = max(b.x + b.w for b in boxes) + MARGIN
-    bottom = max(b.y + b.h for b in boxes) + MARGIN
+    left, top, right, bottom = layout.extent
     highlighted = bool(completed_ids or current_ids)
     header = etree.Element(f"{{{SVG}}}g", {"class": "bpmn-header"})
     if title or highlighted:
@@ -123,8 +114,59 @@ def render_process_svg(
     _sub(svg, "title").text = summary
     _sub(svg, "rect", x=left, y=top, width=width, height=height, fill="#ffffff")
     svg.append(header)
-    svg.append(body)
-    return etree.tostring(svg, encoding="unicode")
+    _sub(svg, "g")  # where the drawn elements go: the last child, and the only empty <g> without attributes
+    before, _, after = etree.tostring(svg, encoding="unicode").rpartition("<g/>")
+    return before + elements + after
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What a process's drawing needs that depends on the process alone."""
+
+    model: ProcessModel
+    labels: dict[str, Label]
+    extent: tuple[float, float, float, float]  # left, top, right, bottom of it all, margins included
+
+
+@lru_cache(maxsize=LAYOUT_CACHE_SIZE)
+def _layout(bpmn_xml: bytes, process_id: str) -> _Layout:
+    """The process's model, its labels placed (most of a drawing's work) and the area they cover."""
+    model = read_process_model(bpmn_xml, process_id)
+    labels = place_labels(model)
+    boxes = [n.box for n in model.nodes.values()] + [label.box for label in labels.values()]
+    boxes += [e.label for e in [*model.nodes.values(), *model.flows.values()] if e.label]
+    boxes += [Box(x, y, 0, 0) for f in model.flows.values() for x, y in f.points]
+    extent = (
+        min(b.x for b in boxes) - MARGIN,
+        min(b.y for b in boxes) - MARGIN,
+        max(b.x + b.w for b in boxes) + MARGIN,
+        max(b.y + b.h for b in boxes) + MARGIN,
+    )
+    return _Layout(model, labels, extent)
+
+
+@lru_cache(maxsize=DRAWING_CACHE_SIZE)
+def _drawn_elements(
+    bpmn_xml: bytes,
+    process_id: str,
+    completed_ids: frozenset[str],
+    current_ids: frozenset[str],
+    taken_ids: frozenset[str],
+) -> str:
+    """The process's flows and nodes drawn in the given states, as the SVG text of one ``<g>``."""
+    layout = _layout(bpmn_xml, process_id)
+    model = layout.model
+    states = {
+        i: "current" if i in current_ids else "completed" if i in completed_ids else "not-reached"
+        for i in model.nodes
+    }
+    body = etree.Element(f"{{{SVG}}}g", nsmap={None: SVG})
+    for flow in model.flows.values():
+        _draw_flow(body, model, flow, flow.id in taken_ids, layout.labels.get(flow.id))
+    for node in sorted(model.nodes.values(), key=lambda n: n.kind == "boundaryEvent"):  # on their hosts
+        _draw_node(body, node, states[node.id], layout.labels.get(node.id), task_name_bottom(model, node))
+    # Serialized alone, the group declares the SVG namespace that the <svg> it goes into declares.
+    return etree.tostring(body, encoding="unicode").replace(f' xmlns="{SVG}"', "", 1)
 
 
 def _draw_header(parent, x: float, y: float, title: str | None, legend: bool) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -51,6 +52,10 @@ class FourEyesViolation(EngineError):
     """The actor completed a task whose result this task must check independently."""
 
 
+class ObservationMissing(EngineError):
+    """The task must be given a value from the fund's records (``observes``) that the command lacks."""
+
+
 class FormInvalid(EngineError):
     """The submitted data does not satisfy the task's form; ``errors`` by field."""
 
@@ -73,7 +78,9 @@ class CommandContext:
 
     actor: str
     at: datetime
-    mci_rates: tuple[tuple[date, int], ...] = ()
+    # (effective date, tenge) pairs, or a function returning them: called only if the process
+    # reads the MCI (Outcome.mci_rates then holds what it read, for the command's record).
+    mci_rates: tuple[tuple[date, int], ...] | Callable[[], tuple[tuple[date, int], ...]] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,7 @@ class Outcome:
     steps: list[dict[str, Any]] = field(default_factory=list)
     max_task_depth: int = 0
     used_mci_rates: bool = False
+    mci_rates: tuple[tuple[date, int], ...] = ()  # the rates the process read (when it read them)
 
 
 def start(process: ProcessSpec, instance_key: str, data: dict[str, Any], ctx: CommandContext) -> Outcome:
@@ -138,13 +146,20 @@ def start(process: ProcessSpec, instance_key: str, data: dict[str, Any], ctx: Co
 
 
 def complete_task(
-    process: ProcessSpec, state: str, task_id: str, data: dict[str, Any], ctx: CommandContext
+    process: ProcessSpec,
+    state: str,
+    task_id: str,
+    data: dict[str, Any],
+    ctx: CommandContext,
+    observed: dict[str, Any] | None = None,
 ) -> Outcome:
     """Complete a ready user task as ``ctx.actor`` with the form data ``data``.
 
     Roles are the fund's business (the engine does not know users); the four-eyes rule named in
     the BPMN (``four_eyes_against``) is checked here because the engine records who completed
-    which task.
+    which task. ``observed`` holds what the task declares it ``observes`` of the fund's records
+    (e.g. ``prior_claims``), as the fund found them when the command ran: the values join the
+    task's data beside the form's, and the caller records them with the command for replay.
     """
     with _restored(process, state, ctx) as (workflow, engine_state, scope):
         steps = _run_engine(workflow)  # bring the instance up to the command's time first
@@ -163,6 +178,7 @@ def complete_task(
         if errors:
             raise FormInvalid(errors)
         task.set_data(**clean_form_data(form, data))
+        task.set_data(**_observations(info, observed or {}))
         steps.append(_step(task))
         _guard(task.run)
         completed_by.setdefault(info.name, []).append(ctx.actor)
@@ -209,6 +225,13 @@ def _restored(process: ProcessSpec, state: str, ctx: CommandContext):
     with command_scope(ctx.at, engine["instance_key"], engine["next_task_number"], ctx.mci_rates) as scope:
         workflow, engine_state = load_snapshot(body, process.spec, process.subprocess_specs)
         yield workflow, engine_state, scope
+
+
+def _observations(info, observed: dict[str, Any]) -> dict[str, Any]:
+    missing = [name for name in info.observes if name not in observed]
+    if missing:
+        raise ObservationMissing(f"completing '{info.name}' needs the fund's records: {', '.join(missing)}")
+    return {name: observed[name] for name in info.observes}
 
 
 def _guard(action) -> None:
@@ -387,4 +410,5 @@ def _outcome(process, workflow, engine_state, scope, steps) -> Outcome:
         steps=steps,
         max_task_depth=_max_depth(workflow),
         used_mci_rates=scope.mci_rates_read,
+        mci_rates=scope.mci_rates if scope.mci_rates_read else (),
     )

@@ -30,6 +30,9 @@ class UserTaskInfo:
     claim_status: str | None
     due_days: int | None
     four_eyes_against: tuple[str, ...]
+    # What the task's completion must be given from the fund's records (property ``observes``,
+    # e.g. ``prior_claims``): the values are recorded with the command, so replay reproduces them.
+    observes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -57,6 +60,11 @@ def all_task_specs(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProces
         yield from process.task_specs.values()
 
 
+def _names(value: str) -> tuple[str, ...]:
+    """A property's comma-separated names."""
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
 def _user_tasks(spec, subprocess_specs) -> dict[str, UserTaskInfo]:
     tasks = {}
     for task_spec in all_task_specs(spec, subprocess_specs):
@@ -71,9 +79,8 @@ def _user_tasks(spec, subprocess_specs) -> dict[str, UserTaskInfo]:
             form=form.removesuffix(".json"),
             claim_status=props.get("claim_status"),
             due_days=int(props["due_days"]) if props.get("due_days", "").isdigit() else None,
-            four_eyes_against=tuple(
-                name.strip() for name in props.get("four_eyes_against", "").split(",") if name.strip()
-            ),
+            four_eyes_against=_names(props.get("four_eyes_against", "")),
+            observes=_names(props.get("observes", "")),
         )
     return tasks
 

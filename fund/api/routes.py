@@ -218,8 +218,7 @@ def submit_claim():
 def claim_status(reference: str):
     """A claim's status for the claimant, with header X-Access-Code (the portal's lockout applies)."""
     now = utc_now()
-    claim = portal.claim_for_status(reference, request.headers.get("X-Access-Code", ""), now)
-    return jsonify(claim_service.public_status(claim))
+    return jsonify(portal.claim_status_for_claimant(reference, request.headers.get("X-Access-Code", ""), now))
 
 
 @api_blueprint.post("/tokens")

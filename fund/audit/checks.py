@@ -8,10 +8,10 @@
   longer load, is a finding (and its claims' replay cannot be run), never an error that stops a run.
 * **Letters**: an issued letter's PDF must hash to its stored sha256, and the letter must have
   been made due by an event of its claim (a ``letter_due_<kind>`` message in that event's result
-  outbound; a reissue is covered by the letter it replaces). A letter's sha256 enters the chain
-  through the seal (the per-claim letter list in the head), not through the event hash: letters
-  are issued in the same transaction as the event that made them due, after its hash is fixed,
-  and the event format is not changed retroactively for existing histories.
+  outbound; a reissue is covered by the letter it replaces). A letter issued after the command that
+  made it due has a ``letter_issued`` event in the chain with its number and sha256: the stored
+  letter must be that one. (Letters issued before that event existed, in the command's own
+  transaction, enter the chain through the seal only: the per-claim letter list in the head.)
 
 Everything here only reads. The seal chain is verified in :mod:`.seals`; a whole run (every claim,
 in batches, in several processes) is :mod:`.runs`.
@@ -24,9 +24,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from fund.audit.findings import AUDIT_ROLES, Finding
-from fund.claims.history import claim_events, verify_claim
+from fund.claims.history import LETTER_ISSUED, claim_events, verify_claim
 from fund.claims.instances import LETTER_MESSAGE_PREFIX
 from fund.claims.process_versions import ProcessVersionUnusable, process_for_version
 from fund.common.access import require_role
@@ -66,7 +67,14 @@ def read_claim_records(claim: Claim) -> ClaimRecords:
     return ClaimRecords(
         db.session.scalar(select(WorkflowInstance).where(WorkflowInstance.claim_id == claim.id)),
         claim_events(claim),
-        list(db.session.scalars(select(Letter).where(Letter.claim_id == claim.id).order_by(Letter.id))),
+        list(
+            db.session.scalars(
+                select(Letter)
+                .where(Letter.claim_id == claim.id)
+                .order_by(Letter.id)
+                .options(undefer(Letter.pdf))  # every PDF is hashed
+            )
+        ),
     )
 
 
@@ -127,6 +135,28 @@ def _letter_findings(claim: Claim, records: ClaimRecords) -> tuple[int, list[Fin
                 )
             )
     issued = [letter for letter in letters if letter.status == "issued"]
+    by_number = {letter.number: letter for letter in issued}
+    for event in records.events:
+        if event.type != LETTER_ISSUED:
+            continue
+        recorded = (event.input or {}).get("letter") or {}
+        letter = by_number.get(recorded.get("number"))
+        if letter is None:
+            findings.append(
+                Finding(
+                    claim.reference,
+                    f"event {event.sequence} records letter {recorded.get('number')} issued, "
+                    "but no such issued letter is stored",
+                )
+            )
+        elif (letter.sha256, letter.kind) != (recorded.get("sha256"), recorded.get("kind")):
+            findings.append(
+                Finding(
+                    claim.reference,
+                    f"letter {letter.number}: it is not the letter event {event.sequence} recorded "
+                    "(kind or sha256 differ)",
+                )
+            )
     for letter in issued:
         if letter.pdf is None or hashlib.sha256(letter.pdf).hexdigest() != letter.sha256:
             findings.append(

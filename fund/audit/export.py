@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from fund.audit.checks import audit_claim
 from fund.audit.findings import AUDIT_ROLES, AuditReport
@@ -62,7 +63,7 @@ def export_claim(actor: User, reference: str, now: datetime, channel: str = "") 
     letters = [
         letter
         for letter in db.session.scalars(
-            select(Letter).where(Letter.claim_id == claim.id).order_by(Letter.id)
+            select(Letter).where(Letter.claim_id == claim.id).order_by(Letter.id).options(undefer(Letter.pdf))
         )
         if letter.status == "issued"
     ]

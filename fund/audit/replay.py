@@ -28,6 +28,7 @@ from fund.claims.explanations import explain_decisions
 from fund.claims.history import (
     CLAIM_SUBMITTED,
     GENESIS_HASH,
+    LETTER_ISSUED,
     MESSAGE_DELIVERED,
     TASK_COMPLETED,
     TIMERS_FIRED,
@@ -55,6 +56,7 @@ EVENT_LABELS = {
     TASK_COMPLETED: "Task completed",
     MESSAGE_DELIVERED: "Message delivered",
     TIMERS_FIRED: "Deadline or reminder reached",
+    LETTER_ISSUED: "Letter issued",
 }
 
 # Keys whose values are personal data: masked wherever replay shows an input or process data.
@@ -234,7 +236,7 @@ def replay_claim(user: User, reference: str) -> ReplayReport:
     model = read_process_model(main_xml, MAIN_PROCESS) if main_xml is not None else None
 
     report = ReplayReport(claim.reference, instance.process_version, len(events), [], None, main_xml)
-    state: str | None = None
+    outcome: engine.Outcome | None = None
     previous_hash = GENESIS_HASH
     all_steps: list[dict[str, Any]] = []
     previous_steps: list[dict[str, Any]] = []
@@ -243,7 +245,7 @@ def replay_claim(user: User, reference: str) -> ReplayReport:
         previous_hash = event.hash
         recorded = event.result or {}
         try:
-            outcome = replay_command(process, event, state, claim.reference)
+            outcome = replay_command(process, event, outcome, claim.reference)
         except (engine.EngineError, KeyError, TypeError, ValueError) as error:
             differences.append(f"replay: the command cannot be applied again ({error})")
             step = _step(event, who, titles, task_names, None, process, [], differences)
@@ -259,8 +261,8 @@ def replay_claim(user: User, reference: str) -> ReplayReport:
         if differences:
             report.divergence = Divergence(event.sequence, event.type, differences)
             break
-        previous_steps = outcome.steps
-        state = outcome.state
+        if event.type != LETTER_ISSUED:  # a letter moves nothing: the last command's steps stay the last
+            previous_steps = outcome.steps
     return report
 
 

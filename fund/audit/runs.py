@@ -25,7 +25,7 @@ from datetime import datetime
 
 from flask import Flask, current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, undefer
 
 from fund.audit.checks import ClaimRecords, VersionChecks, audit_claim, process_version_subject
 from fund.audit.findings import AUDIT_ROLES, AuditReport, Finding
@@ -82,7 +82,10 @@ def read_batch(session: Session, claim_ids: list[int]) -> list[tuple[Claim, Clai
         events[event.claim_id].append(event)
     letters: dict[int, list[Letter]] = defaultdict(list)
     for letter in session.scalars(
-        select(Letter).where(Letter.claim_id.in_(claim_ids)).order_by(Letter.claim_id, Letter.id)
+        select(Letter)
+        .where(Letter.claim_id.in_(claim_ids))
+        .order_by(Letter.claim_id, Letter.id)
+        .options(undefer(Letter.pdf))  # every PDF is hashed: one statement, not one per letter
     ):
         letters[letter.claim_id].append(letter)
     return [

@@ -1,6 +1,7 @@
 """A claim drawn on its process: the main process from its file's own diagram, the claim's steps
 highlighted (completed, current, and the flows taken). The claim page and the auditors' replay
-both draw with :func:`draw_claim_steps`."""
+both draw with :func:`draw_claim_steps`; what depends only on the process version (its model,
+its layout, and the drawing of each way claims stand on it) each worker keeps (workflows.diagram_svg)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from fund.extensions import db
 from fund.models import Claim, Timer, WorkflowInstance
 from workflows import engine
-from workflows.diagram import claim_flows_taken, claim_step_states, read_process_model
+from workflows.diagram import claim_path, read_process_model
 from workflows.diagram_svg import render_process_svg
 from workflows.specs import MAIN_PROCESS, ProcessSpec
 
@@ -30,14 +31,15 @@ def draw_claim_steps(
     main_xml: bytes, steps: list[dict], ready: set[str], waiting: set[str], title: str
 ) -> Diagram:
     """The main process with the claim's ``steps`` so far, its ``ready`` tasks and ``waiting`` events."""
-    completed, current = claim_step_states(steps, ready, waiting, bpmn_xml=main_xml, process_id=MAIN_PROCESS)
-    taken = claim_flows_taken(steps, ready, waiting, bpmn_xml=main_xml, process_id=MAIN_PROCESS)
-    svg = render_process_svg(main_xml, MAIN_PROCESS, completed, current, title=title, taken_flows=taken)
-    nodes = read_process_model(main_xml, MAIN_PROCESS).nodes
+    path = claim_path(steps, ready, waiting, bpmn_xml=main_xml, process_id=MAIN_PROCESS)
+    svg = render_process_svg(
+        main_xml, MAIN_PROCESS, path.completed, path.current, title=title, taken_flows=path.taken
+    )
+    nodes = read_process_model(main_xml, MAIN_PROCESS).nodes  # read once per worker, then kept
     return Diagram(
         svg,
-        [nodes[i].name or i for i in nodes if i in completed],
-        [nodes[i].name or i for i in nodes if i in current],
+        [nodes[i].name or i for i in nodes if i in path.completed],
+        [nodes[i].name or i for i in nodes if i in path.current],
     )
 
 

@@ -24,7 +24,13 @@ from fund.claims.explanations import (
     document_labels,
     explain_decisions,
 )
-from fund.claims.history import CLAIM_SUBMITTED, MESSAGE_DELIVERED, TASK_COMPLETED, TIMERS_FIRED
+from fund.claims.history import (
+    CLAIM_SUBMITTED,
+    LETTER_ISSUED,
+    MESSAGE_DELIVERED,
+    TASK_COMPLETED,
+    TIMERS_FIRED,
+)
 from fund.claims.instances import LETTER_MESSAGE_PREFIX
 from fund.claims.personal_data import PERSONAL_DATA_ROLES, Person, answer_masker, log_access, people_of
 from fund.claims.prior_claims import SameVictimAndCase, same_victim_and_case
@@ -391,4 +397,10 @@ def _describe_event(event: WorkflowEvent, tasks: dict, labels: dict[str, str], p
             if "Event" in s.get("type", "")
         ]
         return "Deadline or reminder reached", [("Steps", "; ".join(fired))] if fired else []
+    if event.type == LETTER_ISSUED:
+        letter = data.get("letter") or {}
+        return f"Letter issued: {_letter_label(letter.get('kind', ''))}", [
+            ("Number", letter.get("number") or ""),
+            ("SHA-256", letter.get("sha256") or ""),
+        ]
     return event.type.replace("_", " "), []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,8 @@ CLAIM_SUBMITTED = "claim_submitted"
 TASK_COMPLETED = "task_completed"
 MESSAGE_DELIVERED = "message_delivered"
 TIMERS_FIRED = "timers_fired"
-EVENT_TYPES = (CLAIM_SUBMITTED, TASK_COMPLETED, MESSAGE_DELIVERED, TIMERS_FIRED)
+LETTER_ISSUED = "letter_issued"  # not a command: a letter the commands made due, issued after them
+EVENT_TYPES = (CLAIM_SUBMITTED, TASK_COMPLETED, MESSAGE_DELIVERED, TIMERS_FIRED, LETTER_ISSUED)
 
 
 DATE_FACTS = ("victim_birth_date", "committed_on", "recognized_on", "submitted_on")
@@ -116,14 +117,26 @@ def claim_events(claim: Claim) -> list[WorkflowEvent]:
     )
 
 
-def replay_command(process, event: WorkflowEvent, state: str | None, reference: str) -> engine.Outcome:
-    """Apply one recorded command again, with its recorded actor, time, input and reference data."""
+def replay_command(
+    process, event: WorkflowEvent, previous: engine.Outcome | None, reference: str
+) -> engine.Outcome:
+    """Apply one recorded command again, with its recorded actor, time, input and reference data,
+    to the outcome of the events before it (``previous``, None before the first).
+
+    A ``letter_issued`` event is not a command: the process stays where it was (its outcome is the
+    previous one, with nothing run and no status of its own, as the event records it).
+    """
+    if event.type == LETTER_ISSUED:
+        if previous is None:
+            raise ValueError("a letter cannot be issued before the claim is submitted")
+        return replace(previous, status=None, steps=[], outbound=[])
+    state = previous.state if previous is not None else None
     data = event.input
     ctx = CommandContext(event.actor, event.occurred_at, rates_from_json(data.get("mci_rates")))
     if event.type == CLAIM_SUBMITTED:
         return engine.start(process, reference, facts_from_json(data["facts"]), ctx)
     if event.type == TASK_COMPLETED:
-        return engine.complete_task(process, state, data["task_id"], data["data"], ctx)
+        return engine.complete_task(process, state, data["task_id"], data["data"], ctx, data.get("observed"))
     if event.type == MESSAGE_DELIVERED:
         return engine.deliver_message(process, state, data["message"], data["payload"], ctx)
     if event.type == TIMERS_FIRED:
@@ -172,11 +185,11 @@ def verify_claim(
     if isinstance(process, ProcessVersionUnusable):
         result.findings.append(process.on_claim)
     elif instance is not None and not result.findings:
-        state = None
+        outcome = None
         for event in events:
             # The errors the replay page reports too: a recorded input the commands cannot take.
             try:
-                outcome = replay_command(process, event, state, claim.reference)
+                outcome = replay_command(process, event, outcome, claim.reference)
             except (engine.EngineError, KeyError, TypeError, ValueError) as error:
                 result.findings.append(f"event {event.sequence} ({event.type}): replay failed: {error}")
                 break
@@ -193,9 +206,8 @@ def verify_claim(
                     "is not what replay gives"
                 )
                 break
-            state = outcome.state
         else:
-            if state is not None and instance.state_digest != events[-1].state_digest:
+            if outcome is not None and instance.state_digest != events[-1].state_digest:
                 result.findings.append("the stored snapshot is not the state the history leads to")
     result.ok = not result.findings
     return result

@@ -9,24 +9,34 @@ letters). The caller commits; if anything fails, nothing of it is kept.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import case, delete, false, func, insert, literal_column, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fund.claims.history import GENESIS_HASH, event_hash, event_result, rates_to_json
 from fund.claims.process_versions import process_for_version
 from fund.common.errors import Conflict
+from fund.common.new_rows import insert_missing_statements
 from fund.extensions import db
-from fund.letters.service import issue_due_letters
-from fund.models import Claim, HumanTask, Letter, MciRate, Timer, WorkflowEvent, WorkflowInstance
-from fund.notifications.queue import queue_claimant_notification
+from fund.models import (
+    Claim,
+    HumanTask,
+    Letter,
+    MciRate,
+    Notification,
+    Timer,
+    WorkflowEvent,
+    WorkflowInstance,
+)
+from fund.notifications.queue import claimant_notification
 from workflows import engine
 from workflows.engine import CommandContext, Outcome
 from workflows.specs import ProcessSpec
 
 LETTER_MESSAGE_PREFIX = "letter_due_"
+_LETTERS_MADE_DUE = "fund.claims_with_letters_made_due"  # key of the session's info: claim ids
 Command = Callable[[ProcessSpec, str | None, CommandContext], Outcome]
 
 
@@ -59,6 +69,38 @@ def lock_instance(claim: Claim) -> WorkflowInstance:
     )
 
 
+def claims_with_letters_made_due() -> set[int]:
+    """The claims whose letters this session's commands made due since the last call (for issuing
+    them after the commit: :mod:`fund.claims.letter_issuing`)."""
+    return db.session.info.pop(_LETTERS_MADE_DUE, set())
+
+
+def lock_task(task_id: str) -> tuple[HumanTask, WorkflowInstance] | None:
+    """A task and its claim's instance, the instance locked for this transaction (as
+    :func:`lock_instance` locks it), both read as last committed; None for an unknown task.
+
+    The instance is found through the task in the locking statement itself, and the task (with its
+    claim) is read after the lock is held: two statements, three on SQLite.
+    """
+    claim_of_task = select(HumanTask.claim_id).where(HumanTask.id == task_id).scalar_subquery()
+    if db.session.get_bind().dialect.name == "sqlite":
+        instances = WorkflowInstance.__table__
+        take_write_lock = instances.update().where(instances.c.claim_id == claim_of_task)
+        db.session.execute(take_write_lock.values(version=instances.c.version))
+    instance = db.session.scalar(
+        select(WorkflowInstance)
+        .where(WorkflowInstance.claim_id == claim_of_task)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if instance is None:
+        return None
+    task = db.session.scalar(
+        select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
+    )
+    return task, instance
+
+
 def apply_command(
     claim: Claim,
     event_type: str,
@@ -69,126 +111,200 @@ def apply_command(
     instance: WorkflowInstance | None = None,
     process_version: str | None = None,
     completed_task_id: str | None = None,
+    also: Callable[[Outcome], list] | None = None,
 ) -> Outcome:
-    """Run ``command`` on the claim's state and record everything it did (not committed)."""
+    """Run ``command`` on the claim's state and record everything it did (not committed).
+
+    ``also`` gives further writes that follow from the outcome (an approval's compensation); they
+    are sent with the command's own, or it raises to refuse the command.
+
+    Everything the command writes — its event, the instance's new state, the claim's projection,
+    the worklist and timers by difference, the letters it made due and the claimant's message —
+    is sent as one write (:func:`_send_writes`): one statement on PostgreSQL.
+    """
     if instance is None and process_version is None:
         instance = lock_instance(claim)
     version = instance.process_version if instance is not None else process_version
     process = process_for_version(version)
-    ctx = CommandContext(actor, now, mci_rates())
+    ctx = CommandContext(actor, now, mci_rates)  # read only if the process reads the MCI
     outcome = command(process, instance.snapshot if instance is not None else None, ctx)
 
     recorded_input = dict(event_input)
     if outcome.used_mci_rates:
-        recorded_input["mci_rates"] = rates_to_json(ctx.mci_rates)
-    sequence = (instance.event_count if instance is not None else 0) + 1
-    previous_hash = instance.last_event_hash if instance is not None else GENESIS_HASH
-    occurred_at = now.isoformat()
-    digest = event_hash(
-        previous_hash,
-        claim.reference,
-        sequence,
-        event_type,
-        actor,
-        occurred_at,
-        recorded_input,
-        outcome.digest,
-    )
-    db.session.add(
-        WorkflowEvent(
-            claim_id=claim.id,
-            sequence=sequence,
-            type=event_type,
-            actor=actor,
-            occurred_at=now,
-            input=recorded_input,
-            result=event_result(outcome),
-            state_digest=outcome.digest,
-            previous_hash=previous_hash,
-            hash=digest,
-        )
-    )
-    if instance is None:
-        instance = WorkflowInstance(claim_id=claim.id, process_version=version)
+        recorded_input["mci_rates"] = rates_to_json(outcome.mci_rates)
+    if instance is None:  # the claim's first command: its instance row is created with it
+        instance = WorkflowInstance(
+            claim_id=claim.id, process_version=version, snapshot=outcome.state, state_digest=outcome.digest,
+            process_data=outcome.data, completed=outcome.completed, event_count=0,
+            last_event_hash=GENESIS_HASH, updated_at=now,
+        )  # fmt: skip
         db.session.add(instance)
-    instance.snapshot = outcome.state
-    instance.state_digest = outcome.digest
-    instance.process_data = outcome.data
-    instance.completed = outcome.completed
-    instance.event_count = sequence
-    instance.last_event_hash = digest
-    instance.updated_at = now
-    previous_status = claim.status if sequence > 1 else None  # None: the claim is new
-    _project(claim, outcome, now, actor, completed_task_id)
-    try:
         db.session.flush()
-    except StaleDataError as error:
-        raise Conflict("someone else changed this claim at the same time; reload and try again") from error
-    issue_due_letters(claim, now)
+    previous_status = claim.status if instance.event_count else None  # None: the claim is new
+    event, head = _event_row(claim, instance, event_type, actor, now, recorded_input, outcome.digest)
+    event["result"] = event_result(outcome)
+    instance_values = {
+        "snapshot": outcome.state, "process_data": outcome.data, "completed": outcome.completed,
+        "state_digest": outcome.digest, "updated_at": now, **head,
+    }  # fmt: skip
+    claim_values = _claim_projection(claim, outcome, now)
+
+    writes = [
+        insert(WorkflowEvent).values(event),
+        update(WorkflowInstance)
+        .where(WorkflowInstance.id == instance.id, WorkflowInstance.version == instance.version)
+        .values(**instance_values, version=instance.version + 1),
+        update(Claim).where(Claim.id == claim.id).values(**claim_values),
+        *_worklist_and_timers(claim, outcome, now, actor, completed_task_id),
+    ]
+    letters = [
+        {"claim_id": claim.id, "kind": message.name.removeprefix(LETTER_MESSAGE_PREFIX), "status": "due",
+         "details": message.payload, "due_at": now}
+        for message in outcome.outbound
+        if message.name.startswith(LETTER_MESSAGE_PREFIX)
+    ]  # fmt: skip
+    if letters:  # a statement each: one-row statements are compiled once and cached
+        writes += [insert(Letter).values(letter) for letter in letters]
+        db.session.info.setdefault(_LETTERS_MADE_DUE, set()).add(claim.id)
     # The claimant's message about this change, in this same transaction (the outbox).
-    queue_claimant_notification(claim, previous_status, outcome, sequence, now)
+    status_now = claim_values.get("status", claim.status)
+    message = claimant_notification(claim, previous_status, outcome, head["event_count"], now, status_now)
+    if message is not None:
+        writes.append(insert(Notification).values(message))
+
+    if also is not None:
+        writes += also(outcome)
+    if not _send_writes(writes, counted=1):
+        raise Conflict("someone else changed this claim at the same time; reload and try again")
+    # The session's objects as the database now holds them (nothing left for the ORM to write).
+    for name, value in {**instance_values, "version": instance.version + 1}.items():
+        set_committed_value(instance, name, value)
+    for name, value in claim_values.items():
+        set_committed_value(claim, name, value)
     return outcome
 
 
-def _project(
-    claim: Claim, outcome: Outcome, now: datetime, actor: str, completed_task_id: str | None
-) -> None:
+def _send_writes(statements: list, counted: int) -> int:
+    """Send a command's writes; returns how many rows ``statements[counted]`` changed.
+
+    On PostgreSQL they go as one statement, each a data-modifying CTE: every sub-statement sees the
+    database as the command found it, so none may touch a row another one touches — true of these
+    (a new event; the instance; the claim; tasks closing and tasks opening; timers leaving and
+    arriving; new letters; a new message). Elsewhere (SQLite, in-process) they run one by one.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        changed = 0
+        for n, statement in enumerate(statements):
+            result = db.session.execute(statement, execution_options={"synchronize_session": False})
+            if n == counted:
+                changed = result.rowcount
+        return changed
+    ctes = [write.returning(literal_column("1")).cte(f"write_{n}") for n, write in enumerate(statements)]
+    rows_changed = select(func.count()).select_from(ctes[counted]).scalar_subquery()
+    return db.session.execute(select(rows_changed).add_cte(*ctes)).scalar_one()
+
+
+def _event_row(
+    claim: Claim,
+    instance: WorkflowInstance,
+    event_type: str,
+    actor: str,
+    now: datetime,
+    recorded_input: dict[str, Any],
+    state_digest: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The next event of the claim's hash chain, as column values, and the instance's new head."""
+    sequence = (instance.event_count or 0) + 1
+    previous_hash = instance.last_event_hash if sequence > 1 else GENESIS_HASH
+    occurred_at = now.isoformat()
+    digest = event_hash(
+        previous_hash, claim.reference, sequence, event_type, actor, occurred_at, recorded_input, state_digest
+    )
+    event = {
+        "claim_id": claim.id, "sequence": sequence, "type": event_type, "actor": actor, "occurred_at": now,
+        "input": recorded_input, "state_digest": state_digest, "previous_hash": previous_hash, "hash": digest,
+    }  # fmt: skip
+    return event, {"event_count": sequence, "last_event_hash": digest}
+
+
+def append_event(
+    claim: Claim,
+    instance: WorkflowInstance,
+    event_type: str,
+    actor: str,
+    now: datetime,
+    recorded_input: dict[str, Any],
+    state_digest: str,
+    result: dict[str, Any],
+) -> WorkflowEvent:
+    """Append an event that is not a command (a letter issued) to the claim's hash chain and move
+    the instance's head to it (not flushed). ``state_digest`` is the state the claim stays in."""
+    row, head = _event_row(claim, instance, event_type, actor, now, recorded_input, state_digest)
+    event = WorkflowEvent(**row, result=result)
+    db.session.add(event)
+    instance.state_digest = state_digest
+    instance.event_count = head["event_count"]
+    instance.last_event_hash = head["last_event_hash"]
+    instance.updated_at = now
+    return event
+
+
+def _claim_projection(claim: Claim, outcome: Outcome, now: datetime) -> dict[str, Any]:
+    """The claim's columns the pages read, as the command leaves them."""
     data = outcome.data
-    claim.status = outcome.status or claim.status
-    claim.category = data.get("category", claim.category)
-    claim.eligibility_reason = data.get("eligibility_reason", claim.eligibility_reason)
-    claim.amount_mci = data.get("amount_mci", claim.amount_mci)
+    values: dict[str, Any] = {"status": outcome.status or claim.status, "updated_at": now}
+    for name in ("category", "eligibility_reason", "amount_mci"):
+        if name in data:
+            values[name] = data[name]
     if data.get("amount_kzt") is not None:
-        claim.amount_kzt = int(data["amount_kzt"])
+        values["amount_kzt"] = int(data["amount_kzt"])
     if data.get("decision_date"):
-        from datetime import date
+        values["decision_date"] = date.fromisoformat(data["decision_date"])
+    return values
 
-        claim.decision_date = date.fromisoformat(data["decision_date"])
-    claim.updated_at = now
 
-    open_tasks = {
-        task.id: task
-        for task in db.session.scalars(
-            select(HumanTask).where(HumanTask.claim_id == claim.id, HumanTask.state == "open")
+def _worklist_and_timers(
+    claim: Claim, outcome: Outcome, now: datetime, actor: str, completed_task_id: str | None
+) -> list:
+    """The worklist and the timers by difference, without reading them first."""
+    # Open tasks no longer ready close (the one completed; others cancelled, e.g. by a deadline);
+    # the ready ones not there yet open. A task id is never reused, so the two never meet.
+    ready_ids = [task.id for task in outcome.ready_tasks]
+    closing = update(HumanTask).where(HumanTask.claim_id == claim.id, HumanTask.state == "open")
+    if ready_ids:
+        closing = closing.where(HumanTask.id.not_in(ready_ids))
+    this_one = HumanTask.id == completed_task_id if completed_task_id else false()
+    writes = [
+        closing.values(
+            state=case((this_one, "completed"), else_="cancelled"),
+            completed_at=now,
+            completed_by=case((this_one, actor), else_=None),
         )
-    }
-    ready_ids = {task.id for task in outcome.ready_tasks}
-    for task_id, row in open_tasks.items():
-        if task_id not in ready_ids:
-            row.state = "completed" if task_id == completed_task_id else "cancelled"
-            row.completed_at = now
-            row.completed_by = actor if task_id == completed_task_id else None
-    for task in outcome.ready_tasks:
-        if task.id not in open_tasks:
-            db.session.add(
-                HumanTask(
-                    id=task.id,
-                    claim_id=claim.id,
-                    name=task.name,
-                    title=task.title,
-                    role=task.role,
-                    form=task.form,
-                    state="open",
-                    created_at=task.created_at,
-                    due_at=task.due_at,
-                )
-            )
-
-    db.session.execute(delete(Timer).where(Timer.claim_id == claim.id))
-    for timer in outcome.timers:
-        db.session.add(Timer(id=timer.task_id, claim_id=claim.id, name=timer.name, due_at=timer.due_at))
-
-    for message in outcome.outbound:
-        if message.name.startswith(LETTER_MESSAGE_PREFIX):
-            db.session.add(
-                Letter(
-                    claim_id=claim.id,
-                    kind=message.name.removeprefix(LETTER_MESSAGE_PREFIX),
-                    status="due",
-                    details=message.payload,
-                    due_at=now,
-                )
-            )
+    ]
+    opening = insert_missing_statements(
+        HumanTask,
+        [
+            {
+                "id": task.id, "claim_id": claim.id, "name": task.name, "title": task.title,
+                "role": task.role, "form": task.form, "state": "open",
+                "created_at": task.created_at, "due_at": task.due_at,
+            }
+            for task in outcome.ready_tasks
+        ],
+    )  # fmt: skip
+    # Timers likewise: a timer's due time never changes while it waits.
+    timer_ids = [timer.task_id for timer in outcome.timers]
+    leaving = delete(Timer).where(Timer.claim_id == claim.id)
+    if timer_ids:
+        leaving = leaving.where(Timer.id.not_in(timer_ids))
+    arriving = insert_missing_statements(
+        Timer,
+        [
+            {"id": timer.task_id, "claim_id": claim.id, "name": timer.name, "due_at": timer.due_at}
+            for timer in outcome.timers
+        ],
+    )
+    return [*writes, *opening, leaving, *arriving]
 
 
 def run_engine_command(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from fund.claims.history import MESSAGE_DELIVERED
 from fund.claims.instances import lock_instance, run_engine_command
+from fund.claims.letter_issuing import issue_letters_made_due
 from fund.claims.submission import get_claim
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Invalid
@@ -76,6 +77,7 @@ def _deliver(
         db.session.rollback()
         raise
     db.session.commit()
+    issue_letters_made_due(now)
     return claim
 
 

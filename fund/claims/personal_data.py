@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from fund.claims.submission import get_claim
 from fund.common.access import require_role
@@ -151,12 +152,16 @@ def open_letter(user: User, reference: str, letter_id: int, now: datetime) -> Do
     """An issued letter's PDF, for the roles that may see personal data; the download is logged."""
     require_role(user, *PERSONAL_DATA_ROLES)
     claim = get_claim(user, reference)
-    letter = db.session.scalar(select(Letter).where(Letter.id == letter_id, Letter.claim_id == claim.id))
+    letter = db.session.scalar(
+        select(Letter).where(Letter.id == letter_id, Letter.claim_id == claim.id).options(undefer(Letter.pdf))
+    )
     if letter is None or letter.status != "issued" or letter.pdf is None:
         raise NotFound(f"claim {reference} has no issued letter {letter_id}")
+    # Taken before the commit, which expires the letter: its PDF is not read a second time.
+    downloaded = DownloadedFile(f"{letter.number}.pdf", "application/pdf", letter.pdf)
     log_access(claim, user, now, f"letter {letter.number} ({letter.kind})")
     db.session.commit()
-    return DownloadedFile(f"{letter.number}.pdf", "application/pdf", letter.pdf)
+    return downloaded
 
 
 def log_access(claim: Claim, user: User, now: datetime, what: str) -> None:

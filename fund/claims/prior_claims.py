@@ -7,18 +7,19 @@ indexed query; officers see them as a flag with links (on the task page, the cla
 API's claim), and the rules may read :func:`prior_claims`.
 
 Approving a claim while another of the same victim and case is approved or paid is refused
-(:func:`record_compensation`, in the approval's transaction). The database has the last word:
+(:func:`compensation_writes`, in the approval's transaction). The database has the last word:
 the compensations' unique constraint over (victim IIN, ERDR number) lets only one of two
 approvals at the same moment commit, and the other is refused in the same words.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, insert, select
+from sqlalchemy.orm import aliased
 
 from fund.common.errors import Conflict
 from fund.common.wording import STATUS_LABELS, label
@@ -88,6 +89,35 @@ def same_victim_and_case(claim: Claim) -> SameVictimAndCase:
     return SameVictimAndCase(tuple(OtherClaim(row.reference, row.status) for row in rows))
 
 
+def flags_of_claims(claim_ids: Iterable[int]) -> dict[int, str]:
+    """The flag of each of these claims that has one (:data:`DUPLICATE_CLAIM` or
+    :data:`ALREADY_COMPENSATED`), for a list of claims such as a worklist page: one query, through
+    the index on (victim IIN, ERDR number)."""
+    ids = sorted(set(claim_ids))
+    if not ids:
+        return {}
+    other = aliased(Claim)
+    rows = db.session.execute(
+        select(Claim.id, other.status)
+        .join(
+            other,
+            and_(
+                other.victim_iin == Claim.victim_iin,
+                other.erdr_number == Claim.erdr_number,
+                other.id != Claim.id,
+            ),
+        )
+        .where(Claim.id.in_(ids), other.status.not_in(ENDED_WITHOUT_COMPENSATION_STATUSES))
+    )
+    flags: dict[int, str] = {}
+    for claim_id, status in rows:
+        if status == "paid" or flags.get(claim_id) == ALREADY_COMPENSATED:
+            flags[claim_id] = ALREADY_COMPENSATED
+        else:
+            flags[claim_id] = DUPLICATE_CLAIM
+    return flags
+
+
 def prior_claims(claim: Claim) -> str:
     """What the fund knows of other claims of the same victim and case, as the rules may read it:
     ``"none"``, ``"open"`` (another is open or approved) or ``"compensated"`` (another was paid)."""
@@ -107,33 +137,39 @@ class CompensationRefused(Conflict):
         self.other_reference = other_reference
 
 
-def record_compensation(claim: Claim, now: datetime) -> None:
-    """Record the compensation of the claim being approved, in the approval's transaction.
+def compensation_writes(claim: Claim, now: datetime, look_first: bool = True) -> list:
+    """The write that records the compensation of the claim being approved, for the approval's
+    own writes (:func:`fund.claims.instances.apply_command`'s ``also``).
 
     Raises :class:`CompensationRefused` naming the other claim when the victim and case already
-    have one; the caller rolls back. When two approvals race, the unique constraint makes the
-    second wait for the first and fail when it commits: the session is then rolled back here.
+    have one. Without ``look_first`` (the caller found no other claim of the victim and case in
+    this same transaction) only the database is asked: when two approvals race, its unique
+    constraint makes the second wait for the first and fail when it commits, and the caller turns
+    that into the same refusal with :func:`refusal_after_conflict`.
     """
-    victim_iin, erdr_number = claim.victim_iin, claim.erdr_number
-    if victim_iin is None:
-        return
-    awarded = same_victim_and_case(claim).awarded
+    if claim.victim_iin is None:
+        return []
+    awarded = same_victim_and_case(claim).awarded if look_first else None
     if awarded is not None:
         raise CompensationRefused(claim, awarded.reference, awarded.status)
-    db.session.flush()  # what the command wrote, so that only the insert below can break the constraint
-    try:
-        db.session.execute(
-            insert(Compensation).values(
-                claim_id=claim.id, victim_iin=victim_iin, erdr_number=erdr_number, awarded_at=now
-            )
+    return [
+        insert(Compensation).values(
+            claim_id=claim.id, victim_iin=claim.victim_iin, erdr_number=claim.erdr_number, awarded_at=now
         )
-    except IntegrityError as error:
-        db.session.rollback()
-        winner = db.session.execute(
-            select(Claim.reference, Claim.status)
-            .join(Compensation, Compensation.claim_id == Claim.id)
-            .where(Compensation.victim_iin == victim_iin, Compensation.erdr_number == erdr_number)
-        ).first()
-        if winner is None:  # not the victim and case after all: an error of the program
-            raise
-        raise CompensationRefused(claim, winner.reference, winner.status) from error
+    ]
+
+
+def refusal_after_conflict(
+    claim_id: int, victim_iin: str | None, erdr_number: str
+) -> CompensationRefused | None:
+    """After the database refused a write of an approval (the session rolled back): the refusal
+    naming the claim that holds the compensation, or None when the refusal was about something else."""
+    winner = db.session.execute(
+        select(Claim.reference, Claim.status)
+        .join(Compensation, Compensation.claim_id == Claim.id)
+        .where(Compensation.victim_iin == victim_iin, Compensation.erdr_number == erdr_number)
+    ).first()
+    if winner is None or victim_iin is None:
+        return None
+    refused = db.session.get(Claim, claim_id)
+    return CompensationRefused(refused, winner.reference, winner.status)

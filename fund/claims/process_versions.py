@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from fund.claims.observations import OBSERVABLE, unknown_observations
 from fund.common.errors import Conflict, Invalid, ServiceError
 from fund.extensions import db
 from fund.models import ProcessFile, ProcessVersion, WorkflowInstance
@@ -34,9 +35,17 @@ def check_deployable(files: ProcessFiles) -> None:
     if files.version in _validated_versions:
         return
     try:
-        load_process(files, MAIN_PROCESS, validate=True)
+        process = load_process(files, MAIN_PROCESS, validate=True)
     except SpecValidationError as error:
         raise Invalid("the process files cannot be deployed", {"bpmn": error.problems}) from error
+    unknown = [
+        f"{task.name}: observes '{name}', which the fund does not provide (it provides: "
+        f"{', '.join(sorted(OBSERVABLE))})"
+        for task in process.user_tasks.values()
+        for name in unknown_observations(task.observes)
+    ]
+    if unknown:
+        raise Invalid("the process files cannot be deployed", {"bpmn": unknown})
     _validated_versions.add(files.version)
 
 

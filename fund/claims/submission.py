@@ -8,28 +8,27 @@ from datetime import date, datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
+from sqlalchemy import Row, select, update
 
 from fund.claims.history import CLAIM_SUBMITTED, facts_to_json
 from fund.claims.instances import run_engine_command
-from fund.claims.prior_claims import same_victim_and_case
+from fund.claims.letter_issuing import issue_letters_made_due
+from fund.claims.prior_claims import prior_claims, same_victim_and_case
 from fund.claims.process_versions import current_process_version
 from fund.claims.submission_schema import ClaimSubmissionSchema, validation_errors_to_fields
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Invalid, NotFound
+from fund.common.keyed_codes import ACCESS_CODE, code_matches, hash_code, hashed_with_current_key
 from fund.common.time import fund_date
 from fund.extensions import db
-from fund.models import Claim, Claimant, HumanTask, User
+from fund.models import Claim, Claimant, HumanTask, Letter, User
 from workflows import engine
 
 PORTAL_ACTOR = "portal"
 ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
-# An access code is 12 random characters of 32 (60 bits), not a chosen password: a light scrypt
-# (a few milliseconds) resists offline guessing as well as a slow one resists a weak password,
-# and keeps submission fast. Online guessing is limited by the status endpoint's rate limits.
-ACCESS_CODE_HASH_METHOD = "scrypt:4096:8:1"
-_DUMMY_ACCESS_HASH = generate_password_hash("not-a-code", method=ACCESS_CODE_HASH_METHOD)
+# An access code is 12 random characters of 32 (60 bits), not a chosen password: only its keyed
+# hash is stored (fund.common.keyed_codes). Online guessing is limited by the rate limits per
+# address and the lockout per reference (fund.portal.sign_in).
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def submit_claim(body: Any, now: datetime, actor: str = PORTAL_ACTOR) -> Submitt
     access_code = _new_access_code()
     claim = Claim(
         reference=f"TMP-{secrets.token_hex(6)}",
-        access_code_hash=generate_password_hash(access_code, method=ACCESS_CODE_HASH_METHOD),
+        access_code_hash=hash_code(access_code, ACCESS_CODE),
         claimant=claimant,
         claimant_role=data["role"],
         victim_full_name=victim.get("full_name") or person["full_name"],
@@ -117,6 +116,8 @@ def submit_claim(body: Any, now: datetime, actor: str = PORTAL_ACTOR) -> Submitt
     db.session.flush()
     claim.reference = f"VCF-{fund_date(now).year}-{claim.id:06d}"
     facts = _facts(claim, fund_date(now))
+    # What the rules are given of other claims of the same victim and case (one indexed query).
+    facts["prior_claims"] = prior_claims(claim)
     run_engine_command(
         claim,
         CLAIM_SUBMITTED,
@@ -127,6 +128,7 @@ def submit_claim(body: Any, now: datetime, actor: str = PORTAL_ACTOR) -> Submitt
         process_version=version.version,
     )
     db.session.commit()
+    issue_letters_made_due(now)
     return SubmittedClaim(claim.reference, access_code, claim.status)
 
 
@@ -137,27 +139,51 @@ def _claim_by_reference(reference: str) -> Claim | None:
     return db.session.scalar(select(Claim).where(Claim.reference == reference))
 
 
-def claim_for_claimant(reference: str, access_code: str) -> Claim:
-    """The claim, if the access code is right; the same NotFound for a wrong reference or code."""
-    claim = _claim_by_reference(reference.strip().upper())
-    # Check a hash even for an unknown reference, so timing does not tell which one was wrong.
-    stored = claim.access_code_hash if claim is not None else _DUMMY_ACCESS_HASH
-    code_ok = check_password_hash(stored, (access_code or "").strip().upper())  # constant-time compare
-    if claim is None or not code_ok:
-        raise NotFound("no claim with this reference and access code")
-    return claim
+def _typed_access_code(access_code: str) -> str:
+    # As printed: "ABCD-EFGH-JKLM"; people type it in lower case, with spaces around.
+    return (access_code or "").strip().upper()
 
 
-def public_status(claim: Claim) -> dict[str, Any]:
-    """What the claimant may see: status, last change, issued letters. No personal data."""
+def access_code_matches(stored: str | None, access_code: str) -> bool:
+    """Whether ``access_code`` (as typed) is the one whose hash is ``stored``.
+
+    ``stored`` None (no claim with the reference) costs the same check and is False, so timing
+    does not tell which was wrong. The comparison is constant-time.
+    """
+    return code_matches(stored, _typed_access_code(access_code), ACCESS_CODE)
+
+
+def rehash_access_code(claim_id: int, stored: str, access_code: str) -> None:
+    """After a right code: store its hash the current way if it was made otherwise (scrypt before
+    keyed hashes, or an old key), so that the claim's next checks are quick. Does not commit."""
+    code = _typed_access_code(access_code)
+    if not hashed_with_current_key(stored, code, ACCESS_CODE):
+        db.session.execute(
+            update(Claim)
+            .where(Claim.id == claim_id)
+            .values(access_code_hash=hash_code(code, ACCESS_CODE))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def public_status(claim: Claim | Row[Any]) -> dict[str, Any]:
+    """What the claimant may see: status, last change, issued letters. No personal data.
+
+    ``claim`` is the claim or a row with its ``id``, ``reference``, ``status`` and ``updated_at``.
+    Reads the letters' numbers and dates only (one statement), never their PDFs.
+    """
+    letters = db.session.execute(
+        select(Letter.kind, Letter.number, Letter.issued_at)
+        .where(Letter.claim_id == claim.id, Letter.status == "issued")
+        .order_by(Letter.id)
+    )
     return {
         "reference": claim.reference,
         "status": claim.status,
         "updated_at": claim.updated_at.isoformat(),
         "letters": [
             {"kind": letter.kind, "number": letter.number, "issued_at": letter.issued_at.isoformat()}
-            for letter in claim.letters
-            if letter.status == "issued"
+            for letter in letters
         ],
     }
 

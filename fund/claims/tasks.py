@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from fund.claims.history import TASK_COMPLETED
-from fund.claims.instances import lock_instance, run_engine_command
-from fund.claims.prior_claims import record_compensation
+from fund.claims.instances import lock_task, run_engine_command
+from fund.claims.letter_issuing import issue_letters_made_due
+from fund.claims.observations import observe
+from fund.claims.prior_claims import compensation_writes, refusal_after_conflict
 from fund.claims.process_versions import process_for_version
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -20,14 +25,35 @@ from workflows import engine
 
 
 def open_tasks(user: User, role: str | None = None, limit: int = 200) -> list[HumanTask]:
-    """Ready tasks the user's roles may work (optionally one role), oldest first."""
-    roles = user.roles if role is None else user.roles & {role}
+    """Ready tasks the user's roles may work (optionally one role), oldest first, at most ``limit``.
+
+    Each role's tasks are read in that order from ``ix_human_tasks_open_by_role``, ``limit`` at
+    most, and merged: no query sorts all the open tasks, however many there are. Each task comes
+    with its claim's reference (not the rest of the claim, nor its claimant).
+    """
+    roles = sorted(user.roles if role is None else user.roles & {role})
     if not roles or not user.active:
         return []
+
+    def oldest(of_roles: list[str]):
+        return (
+            select(HumanTask.id)
+            .where(HumanTask.state == "open", HumanTask.role.in_(of_roles))
+            .order_by(HumanTask.created_at, HumanTask.id)
+            .limit(limit)
+        )
+
+    if len(roles) == 1:
+        chosen = oldest(roles).subquery()
+    else:  # each role's ordered and limited read stays one (SQLite wants it in a subquery)
+        chosen = union_all(*(select(oldest([r]).subquery()) for r in roles)).subquery()
     return list(
         db.session.scalars(
             select(HumanTask)
-            .where(HumanTask.state == "open", HumanTask.role.in_(sorted(roles)))
+            .join(chosen, chosen.c.id == HumanTask.id)
+            .options(
+                joinedload(HumanTask.claim).options(load_only(Claim.reference), lazyload(Claim.claimant))
+            )
             .order_by(HumanTask.created_at, HumanTask.id)
             .limit(limit)
         )
@@ -80,7 +106,15 @@ def task_form(task: HumanTask) -> dict[str, Any]:
     return process_for_version(_claim_versions([task])[task.claim_id]).forms[task.form]
 
 
-def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Claim:
+@dataclass(frozen=True)
+class CompletedTask:
+    """What a completed task answers: the claim and the status it is in now."""
+
+    reference: str
+    status: str
+
+
+def complete_task(user: User, task_id: str, data: Any, now: datetime) -> CompletedTask:
     """Complete a ready task with form data, as ``user``.
 
     Refused with Forbidden when the user lacks the task's role or the four-eyes rule forbids it,
@@ -89,15 +123,20 @@ def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Claim:
     another claim of the same victim and criminal case is already approved or paid.
     """
     # No task id holds U+0000, and PostgreSQL refuses to compare text that does.
-    task = db.session.get(HumanTask, task_id) if "\x00" not in task_id else None
-    if task is None:
+    found = lock_task(task_id) if "\x00" not in task_id else None
+    if found is None:
+        db.session.rollback()
         raise NotFound(f"no task {task_id}")
-    require_role(user, task.role)
+    task, instance = found
+    try:
+        require_role(user, task.role)
+    except Forbidden:
+        db.session.rollback()
+        raise
     if not isinstance(data, dict):
+        db.session.rollback()
         raise Invalid("the form data must be an object with named fields", {"": ["must be a JSON object"]})
     claim = task.claim
-    instance = lock_instance(claim)
-    db.session.refresh(task)
     if task.state != "open":
         raise Conflict(f"task {task_id} was already {task.state}")
     if task.assignee not in (None, user.username):
@@ -105,24 +144,45 @@ def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Claim:
             f"task {task_id} is taken by {task.assignee}; only they can complete it until they release it"
         )
     status_before = claim.status
+    victim_and_case = (claim.id, claim.victim_iin, claim.erdr_number)
+    event_input: dict[str, Any] = {"task_id": task_id, "data": data}
+    info = process_for_version(instance.process_version).user_tasks.get(task.name)
+    observed = observe(claim, info.observes) if info is not None and info.observes else None
+    if observed:
+        event_input["observed"] = observed
+
+    def compensation(outcome: engine.Outcome) -> list:
+        """One payment per victim and case: recorded with the approval that awards it."""
+        if outcome.status not in AWARDED_STATUSES or status_before in AWARDED_STATUSES:
+            return []
+        # No other claim of the victim and case was found just now: none to look for again.
+        return compensation_writes(claim, now, look_first=(observed or {}).get("prior_claims") != "none")
+
     try:
         run_engine_command(
             claim,
             TASK_COMPLETED,
             user.username,
             now,
-            {"task_id": task_id, "data": data},
-            lambda process, state, ctx: engine.complete_task(process, state, task_id, data, ctx),
+            event_input,
+            lambda process, state, ctx: engine.complete_task(process, state, task_id, data, ctx, observed),
             instance=instance,
             completed_task_id=task_id,
+            also=compensation,
         )
-        if claim.status in AWARDED_STATUSES and status_before not in AWARDED_STATUSES:
-            record_compensation(claim, now)  # one payment per victim and case
+        done = CompletedTask(claim.reference, claim.status)  # the answer, read before the commit
     except engine.FourEyesViolation as error:
         db.session.rollback()
         raise Forbidden(f"four eyes: {error}") from error
+    except IntegrityError as error:
+        db.session.rollback()
+        refusal = refusal_after_conflict(*victim_and_case)
+        if refusal is None:
+            raise
+        raise refusal from error
     except Exception:
         db.session.rollback()
         raise
     db.session.commit()
-    return claim
+    issue_letters_made_due(now)
+    return done

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from fund.claims.history import TIMERS_FIRED
 from fund.claims.instances import lock_instance, run_engine_command
+from fund.claims.letter_issuing import issue_letters_made_due
 from fund.extensions import db
 from fund.models import Claim, Timer, WorkflowInstance
 from workflows import engine
@@ -80,6 +81,7 @@ def _fire_next(now: datetime, skip: Collection[int]) -> tuple[int, str] | None:
                 instance=instance,
             )
             db.session.commit()
+            issue_letters_made_due(now)
         except Exception as error:
             db.session.rollback()
             log.exception(

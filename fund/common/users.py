@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fund.common.errors import Conflict, Invalid, ServiceError, Unauthenticated
@@ -172,7 +173,15 @@ def issue_token(user: User, now: datetime, hours: int) -> tuple[str, datetime]:
 
 def user_for_token(token: str, now: datetime) -> User:
     """The user a bearer token belongs to, if it has not expired."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token or "")))
+    row = (
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == _token_hash(token or ""))
+            .options(joinedload(ApiToken.user).joinedload(User.role_rows))  # one statement, roles included
+        )
+        .unique()
+        .first()
+    )
     if row is None or row.expires_at <= now or not row.user.active:
         raise Unauthenticated("the token is missing, unknown or expired; get one from POST /api/v1/tokens")
     return row.user

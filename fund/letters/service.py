@@ -2,10 +2,10 @@
 
 A letter is made due by the process (a ``letter_due_<kind>`` message: see
 :mod:`fund.claims.instances`) and issued here in the same transaction: rendered as PDF in the
-claimant's language, numbered, hashed and given a verification code. Only the code's scrypt hash
-is stored; the code itself is printed on the letter and nowhere else. An issued letter never
-changes (a mapper guard below refuses it); a correction is a reissue, a new letter with a new
-number that points to the one it replaces.
+claimant's language, numbered, hashed and given a verification code. Only the code's keyed hash
+(:mod:`fund.common.keyed_codes`) is stored; the code itself is printed on the letter and nowhere
+else. An issued letter never changes (a mapper guard below refuses it); a correction is a reissue,
+a new letter with a new number that points to the one it replaces.
 
 Anyone holding a letter can check it at /verify/<number> with its code: the answer says whether
 the Fund issued it and whether a file is the very PDF the Fund stored, and shows no personal data.
@@ -20,13 +20,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, exists, inspect, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from fund.common.errors import Conflict
+from fund.common.keyed_codes import LETTER_CODE, code_matches, hash_code
 from fund.common.time import fund_date
 
 from ..extensions import db
@@ -36,14 +35,10 @@ from .pdf import LetterContent, render_letter
 
 log = logging.getLogger(__name__)
 
-# A verification code is 10 random characters of 32 (50 bits), not a chosen password: a light
-# scrypt (a few milliseconds) is enough, and keeps issuing inside the command's lock fast.
-CODE_HASH_METHOD = "scrypt:2048:8:1"
-
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 # No 0/O, 1/I: the code is read off paper and typed by hand.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 10
+CODE_LENGTH = 10  # 50 random bits: a keyed hash protects them (see fund.common.keyed_codes)
 NUMBER_PATTERN = re.compile(r"VCF-L-\d{4}-\d{7,}")
 # A Kazakh or Russian keyboard types Cyrillic letters that look like the Latin ones of the code.
 _CYRILLIC_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
@@ -139,7 +134,8 @@ def issue_letter(letter: Letter, now: datetime) -> str:
     printed in the PDF and kept nowhere else. Raises :class:`LetterAlreadyIssued` for a letter
     that is not due. Does not commit.
     """
-    if letter.status == "issued" or letter.number is not None or letter.pdf is not None:
+    # sha256 is set with the PDF: testing it does not load the (deferred) PDF column.
+    if letter.status == "issued" or letter.number is not None or letter.sha256 is not None:
         raise LetterAlreadyIssued(
             f"letter {letter.number or letter.id} is already issued; issued letters never change"
         )
@@ -159,7 +155,7 @@ def issue_letter(letter: Letter, now: datetime) -> str:
     letter.issued_at = now
     letter.pdf = pdf
     letter.sha256 = hashlib.sha256(pdf).hexdigest()
-    letter.verification_code_hash = generate_password_hash(code, method=CODE_HASH_METHOD)
+    letter.verification_code_hash = hash_code(code, LETTER_CODE)
     letter.status = "issued"
     log.info("claim %s: %s letter %s issued", claim.reference, letter.kind, number)
     return format_code(code)
@@ -210,19 +206,14 @@ def reissue_letter(letter: Letter, now: datetime, actor: str) -> Letter:
     return reissue
 
 
-@cache
-def _dummy_hash() -> str:
-    return generate_password_hash("not-a-verification-code", method=CODE_HASH_METHOD)
-
-
 def _checked_letter(number: str, code: str) -> Letter | None:
     number = (number or "").strip().upper()
     letter = None
     if NUMBER_PATTERN.fullmatch(number):
         letter = db.session.scalar(select(Letter).where(Letter.number == number, Letter.status == "issued"))
     # Hash even for an unknown number, so the time taken does not tell which of the two was wrong.
-    stored = letter.verification_code_hash if letter is not None else _dummy_hash()
-    code_ok = check_password_hash(stored, normalize_code(code))
+    stored = letter.verification_code_hash if letter is not None else None
+    code_ok = code_matches(stored, normalize_code(code), LETTER_CODE)
     return letter if letter is not None and code_ok else None
 
 

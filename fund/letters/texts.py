@@ -126,6 +126,14 @@ REJECTION_REASON_LABELS: dict[str, dict[str, str]] = {
         "ru": "Компенсация за это преступление уже выплачена",
         "en": "Compensation for this crime has already been paid",
     },
+    "duplicate_claim": {
+        "kk": "Сол жәбірленуші мен сол қылмыстық іс бойынша басқа өтініш қаралуда: өтемақы бір "
+        "жәбірленушіге бір іс бойынша бір рет төленеді",
+        "ru": "По тому же потерпевшему и тому же уголовному делу рассматривается другое заявление: "
+        "компенсация выплачивается один раз на потерпевшего и дело",
+        "en": "Another claim for the same victim and criminal case is being decided: compensation is "
+        "paid once per victim and case",
+    },
     "false_information": {
         "kk": "Өтініште жалған мәліметтер бар",
         "ru": "Заявление содержит недостоверные сведения",

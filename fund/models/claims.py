@@ -115,7 +115,9 @@ class Letter(db.Model):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     number: Mapped[str | None] = mapped_column(String(30), unique=True)
     issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Deferred: ~30 KB a letter, read only to download, verify or export it (those queries
+    # undefer it); lists of letters and the status lookup never load it.
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str | None] = mapped_column(String(64))
     claim: Mapped[Claim] = relationship(back_populates="letters")
 

@@ -1,9 +1,10 @@
 """Notifications to claimants: queued with the command that changed the claim, sent by the worker.
 
-Queueing. :func:`queue_claimant_notification` runs inside :func:`fund.claims.instances.
-apply_command`, in the same transaction as the status change: if the command is rolled back, so is
-its message; if it commits, the message is in the outbox. One command queues at most one message
-(what the claimant sees changed once), and the unique key (claim, event sequence, kind) stops the
+Queueing. :func:`claimant_notification` gives the row that :func:`fund.claims.instances.
+apply_command` writes with the command's other writes, in the same transaction as the status
+change: if the command is rolled back, so is its message; if it commits, the message is in the
+outbox. One command queues at most one message (what the claimant sees changed once), and the
+unique key (claim, event sequence, kind) stops the
 same event queuing twice. The subject and body are rendered at once in the claimant's language and
 stored: what was sent is what is stored. Claimants without an e-mail address get a row in state
 ``no_address``: never sent, but visible to administrators.
@@ -116,44 +117,41 @@ def claimant_event(
     return None
 
 
-def queue_claimant_notification(
-    claim: Claim, previous_status: str | None, outcome: Outcome, event_sequence: int, now: datetime
-) -> Notification | None:
-    """Queue the message this command calls for (if any), rendered in the claimant's language.
-
-    Part of the command's transaction; does not commit. Returns the new row, or None.
+def claimant_notification(
+    claim: Claim,
+    previous_status: str | None,
+    outcome: Outcome,
+    event_sequence: int,
+    now: datetime,
+    status: str | None,
+) -> dict[str, Any] | None:
+    """The outbox row of the message this command calls for (if any), rendered in the claimant's
+    language, as column values: the command inserts it with its other writes. None: no message.
     """
-    event = claimant_event(previous_status, claim.status, outcome)
+    event = claimant_event(previous_status, status, outcome)
     if event is None:
         return None
     kind, details = event
-    already = select(Notification.id).where(
-        Notification.claim_id == claim.id,
-        Notification.event_sequence == event_sequence,
-        Notification.kind == kind,
-    )
-    if db.session.scalar(already) is not None:
-        return None
+    # The event is new in this transaction: no message can exist for it yet (and the unique
+    # constraint on claim, event and kind would refuse a second one), so nothing is read first.
     claimant = claim.claimant
     message = render_message(
         kind, claimant.language, claimant.full_name, claim.reference, details, public_url()
     )
     recipient = (claimant.email or "").strip() or None
-    notification = Notification(
-        claim_id=claim.id,
-        event_sequence=event_sequence,
-        kind=kind,
-        language=message.language,
-        recipient=recipient,
-        subject=message.subject,
-        body=message.body,
-        state="queued" if recipient else "no_address",
-        attempts=0,
-        next_attempt_at=now if recipient else None,
-        created_at=now,
-    )
-    db.session.add(notification)
-    return notification
+    return {
+        "claim_id": claim.id,
+        "event_sequence": event_sequence,
+        "kind": kind,
+        "language": message.language,
+        "recipient": recipient,
+        "subject": message.subject,
+        "body": message.body,
+        "state": "queued" if recipient else "no_address",
+        "attempts": 0,
+        "next_attempt_at": now if recipient else None,
+        "created_at": now,
+    }
 
 
 def _take_next_due(now: datetime) -> tuple[Outgoing, int] | None:

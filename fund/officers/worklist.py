@@ -23,6 +23,7 @@ from sqlalchemy import Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from fund.claims.claim_file import claim_view, reveal_personal_data
+from fund.claims.prior_claims import flags_of_claims
 from fund.claims.process_versions import process_for_version
 from fund.common.access import require_role
 from fund.common.wording import CATEGORY_LABELS, task_labels
@@ -104,6 +105,8 @@ class WorklistRow:
     assignee_name: str | None
     assigned_at: datetime | None
     mine: bool
+    # duplicate_claim / already_compensated: another claim of the same victim and criminal case
+    same_case_flag: str | None = None
 
 
 @dataclass
@@ -265,8 +268,9 @@ def worklist(user: User, filters: WorklistFilters, now: datetime) -> WorklistPag
     """A page of the ready tasks that the user's roles may work, with how many match.
 
     Any staff member may look (auditors and administrators see an empty list: no process task
-    is theirs). Three queries whatever the number of tasks: the version, this page, the count;
-    the count stops at :data:`COUNT_LIMIT` so that it stays cheap too.
+    is theirs). Four queries whatever the number of tasks: the version, this page, the count (it
+    stops at :data:`COUNT_LIMIT` so that it stays cheap too), and the page's claims that share
+    their victim and criminal case with another claim (flagged on the row).
     """
     require_role(user, *ROLES)
     filters = filters.clean()
@@ -297,8 +301,9 @@ def worklist(user: User, filters: WorklistFilters, now: datetime) -> WorklistPag
         matching = matching.join(Claim, Claim.id == HumanTask.claim_id)
     total = db.session.scalar(select(func.count()).select_from(matching.limit(COUNT_LIMIT + 1).subquery()))
 
+    flags = flags_of_claims(row.claim_id for row in rows)  # one query for the page
     return WorklistPage(
-        rows=[_row(row, labels, user, now) for row in rows],
+        rows=[_row(row, labels, user, now, flags.get(row.claim_id)) for row in rows],
         total=min(total or 0, COUNT_LIMIT),
         more_than_counted=(total or 0) > COUNT_LIMIT,
         filters=filters,
@@ -316,7 +321,7 @@ def worklist(user: User, filters: WorklistFilters, now: datetime) -> WorklistPag
     )
 
 
-def _row(row: Any, labels: dict[str, str], user: User, now: datetime) -> WorklistRow:
+def _row(row: Any, labels: dict[str, str], user: User, now: datetime, flag: str | None) -> WorklistRow:
     return WorklistRow(
         task_id=row.id,
         task_name=row.name,
@@ -332,4 +337,5 @@ def _row(row: Any, labels: dict[str, str], user: User, now: datetime) -> Worklis
         assignee_name=row.assignee_name or row.assignee,
         assigned_at=row.assigned_at,
         mine=row.assignee == user.username,
+        same_case_flag=flag,
     )

@@ -30,7 +30,7 @@ from fund.portal.sign_in import (
     PortalLocked,
     PortalSession,
     PortalSignInRefused,
-    claim_for_status,
+    claim_status_for_claimant,
     session_for_new_claim,
     sign_in_claimant,
 )
@@ -46,7 +46,7 @@ __all__ = [
     "PortalSession",
     "PortalSignInRefused",
     "UploadedFile",
-    "claim_for_status",
+    "claim_status_for_claimant",
     "claimant_letter",
     "claimant_view",
     "request_reconsideration",

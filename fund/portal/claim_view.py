@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
-from fund.claims.claim_file import claim_process
+from fund.claims.process_versions import process_for_version
 from fund.common.errors import NotFound
 from fund.common.time import fund_date
 from fund.extensions import db
@@ -85,6 +86,7 @@ class ClaimantView:
     due_on: date | None
     submitted_on: date
     letters: list[LetterRef]
+    letters_preparing: list[str]  # kinds of letters being prepared (issued within minutes)
     requested_documents: list[str]
     documents: list[DocumentRef]
     can_upload: bool
@@ -101,6 +103,7 @@ class ClaimPosition:
     waiting: tuple[str, ...]  # messages the process waits for
     documents_until: date | None  # set only while the documents can be sent now
     reconsideration_until: date | None  # set only while a request can be made now
+    fund_due_on: date | None = None  # the earliest due date of the claim's open officer tasks
 
     @property
     def just_submitted(self) -> bool:
@@ -129,11 +132,21 @@ def _day(value: Any) -> date | None:
 
 
 def claim_position(claim: Claim, now: datetime) -> ClaimPosition:
-    """The claim's status, process data and open requests to the claimant at ``now``."""
+    """The claim's status, process data and open requests to the claimant at ``now``, and when the
+    fund expects to finish its current step. One statement."""
+    fund_due_at = (
+        select(func.min(HumanTask.due_at))
+        .where(HumanTask.claim_id == claim.id, HumanTask.state == "open", HumanTask.due_at.is_not(None))
+        .scalar_subquery()
+    )
     instance = db.session.execute(
-        select(WorkflowInstance.snapshot, WorkflowInstance.completed, WorkflowInstance.process_data).where(
-            WorkflowInstance.claim_id == claim.id
-        )
+        select(
+            WorkflowInstance.snapshot,
+            WorkflowInstance.completed,
+            WorkflowInstance.process_data,
+            WorkflowInstance.process_version,
+            fund_due_at.label("fund_due_at"),
+        ).where(WorkflowInstance.claim_id == claim.id)
     ).first()
     if instance is None:
         raise NotFound("this claim has no process", {"": ["not_found"]})
@@ -141,7 +154,8 @@ def claim_position(claim: Claim, now: datetime) -> ClaimPosition:
     waiting: tuple[str, ...] = ()
     if not instance.completed:
         # Which messages the claim waits for is only in the snapshot (one claim: cheap).
-        waiting = tuple(engine.inspect(claim_process(claim.id), instance.snapshot, now).waiting_messages)
+        process = process_for_version(instance.process_version)
+        waiting = tuple(engine.inspect(process, instance.snapshot, now).waiting_messages)
     documents_until = _day(data.get("respond_by")) if DOCUMENTS_SUBMITTED in waiting else None
     reconsideration_until = (
         _day(data.get("reconsideration_until")) if RECONSIDERATION_REQUESTED in waiting else None
@@ -157,21 +171,11 @@ def claim_position(claim: Claim, now: datetime) -> ClaimPosition:
             if reconsideration_until and deadline_open(reconsideration_until, now)
             else None
         ),
+        fund_due_on=fund_date(instance.fund_due_at) if instance.fund_due_at is not None else None,
     )
 
 
-def _fund_due_on(claim: Claim) -> date | None:
-    """When the fund expects to finish its current step: the earliest due date of its open tasks."""
-    due = db.session.scalar(
-        select(HumanTask.due_at)
-        .where(HumanTask.claim_id == claim.id, HumanTask.state == "open", HumanTask.due_at.is_not(None))
-        .order_by(HumanTask.due_at)
-        .limit(1)
-    )
-    return fund_date(due) if due is not None else None
-
-
-def _next_step(claim: Claim, position: ClaimPosition) -> tuple[str, date | None]:
+def _next_step(position: ClaimPosition) -> tuple[str, date | None]:
     if position.completed:
         return "none", None
     if DOCUMENTS_SUBMITTED in position.waiting:
@@ -185,21 +189,25 @@ def _next_step(claim: Claim, position: ClaimPosition) -> tuple[str, date | None]
     step = NEXT_STEP_BY_STATUS.get(position.status)
     if step is None:
         return "none", None
-    return step, _fund_due_on(claim)
+    return step, position.fund_due_on
 
 
-def _letters(claim: Claim) -> list[LetterRef]:
-    rows = db.session.execute(  # no PDFs: only what the list shows
-        select(Letter.id, Letter.kind, Letter.number, Letter.issued_at, Letter.language)
-        .where(Letter.claim_id == claim.id, Letter.status == "issued")
-        .order_by(Letter.issued_at, Letter.id)
-    )
-    return [
+def _letters(claim: Claim) -> tuple[list[LetterRef], list[str]]:
+    """The claim's issued letters, and the kinds of those being prepared (made due by a decision,
+    rendered moments later): one query, no PDFs."""
+    rows = db.session.execute(
+        select(Letter.id, Letter.kind, Letter.status, Letter.number, Letter.issued_at, Letter.language)
+        .where(Letter.claim_id == claim.id, Letter.status.in_(("issued", "due")))
+        .order_by(Letter.id)
+    ).all()
+    issued = sorted((row for row in rows if row.status == "issued"), key=lambda row: (row.issued_at, row.id))
+    letters = [
         LetterRef(
             row.id, row.kind, row.number, fund_date(row.issued_at), row.language or claim.claimant.language
         )
-        for row in rows
+        for row in issued
     ]
+    return letters, [row.kind for row in rows if row.status == "due"]
 
 
 def _documents(claim: Claim) -> list[DocumentRef]:
@@ -222,8 +230,9 @@ def claimant_view(session: PortalSession, now: datetime) -> ClaimantView:
     """
     claim = claim_of_session(session)
     position = claim_position(claim, now)
-    next_step, due_on = _next_step(claim, position)
+    next_step, due_on = _next_step(position)
     requested = list(position.data.get("missing_documents") or []) if position.documents_until else []
+    letters, preparing = _letters(claim)
     return ClaimantView(
         reference=claim.reference,
         language=claim.claimant.language,
@@ -231,7 +240,8 @@ def claimant_view(session: PortalSession, now: datetime) -> ClaimantView:
         next_step=next_step,
         due_on=due_on,
         submitted_on=fund_date(claim.submitted_at),
-        letters=_letters(claim),
+        letters=letters,
+        letters_preparing=preparing,
         requested_documents=requested,
         documents=_documents(claim),
         can_upload=position.can_upload,
@@ -249,7 +259,9 @@ def claimant_letter(session: PortalSession, letter_id: int) -> tuple[str, bytes]
     if not isinstance(letter_id, int) or not 0 < letter_id < 2**31:  # the column's range
         raise NotFound("this claim has no such letter", {"letter_id": ["not_found"]})
     letter = db.session.scalar(
-        select(Letter).where(Letter.id == letter_id, Letter.claim_id == claim.id, Letter.status == "issued")
+        select(Letter)
+        .where(Letter.id == letter_id, Letter.claim_id == claim.id, Letter.status == "issued")
+        .options(undefer(Letter.pdf))
     )
     if letter is None or letter.pdf is None or not letter.number:
         raise NotFound("this claim has no such letter", {"letter_id": ["not_found"]})

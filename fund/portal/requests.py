@@ -23,6 +23,7 @@ from fund.claims.claim_file import claim_process
 from fund.claims.explanations import document_labels
 from fund.claims.history import MESSAGE_DELIVERED
 from fund.claims.instances import lock_instance, run_engine_command
+from fund.claims.letter_issuing import issue_letters_made_due
 from fund.claims.submission import PORTAL_ACTOR
 from fund.common.errors import Conflict, Invalid
 from fund.common.time import fund_date
@@ -204,6 +205,7 @@ def upload_documents(session: PortalSession, files: list[UploadedFile], now: dat
         db.session.rollback()
         raise
     db.session.commit()
+    issue_letters_made_due(now)
     return refs
 
 
@@ -257,3 +259,4 @@ def request_reconsideration(session: PortalSession, reason: str, now: datetime) 
         db.session.rollback()
         raise
     db.session.commit()
+    issue_letters_made_due(now)

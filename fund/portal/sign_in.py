@@ -4,26 +4,33 @@ Guessing is limited per reference, in the database (so it holds across app serve
 ``FUND_PORTAL_MAX_FAILURES`` (5) wrong codes in a row the reference is locked for
 ``FUND_PORTAL_LOCK_MINUTES`` (15). References that do not exist are counted and locked exactly
 like real ones, and the access code is checked against a hash even for them (see
-:func:`fund.claims.submission.claim_for_claimant`), so neither the answers nor their timing tell
+:func:`fund.claims.submission.access_code_matches`), so neither the answers nor their timing tell
 which references exist. While a reference is locked every attempt gets the same answer, right
 code or not, and does not extend the lock: otherwise anyone could keep a claimant locked out for
-good by typing their reference now and then. The API's status check (:func:`claim_for_status`)
-goes through the same lock and counts on the same rows. Rate limits per client address are the
-web layer's.
+good by typing their reference now and then. The API's status check
+(:func:`claim_status_for_claimant`) goes through the same lock and counts on the same rows. Rate
+limits per client address are the web layer's.
 
-Concurrent attempts on one reference are serialised on its failure row (``FOR UPDATE`` on
-PostgreSQL, the database write lock on SQLite), so no failure is lost to a race.
+Wrong codes are counted one after another on the reference's failure row (``FOR UPDATE`` on
+PostgreSQL, the database write lock on SQLite), so no failure is lost to a race. A right code for
+a reference with no failure recorded is a plain read: one statement finds the claim and sees that
+there is no failure row, and nothing is written (the claimant's status lookup is the portal's
+busiest request). Such a code is accepted as of that read, when the reference had no failure;
+wrong guesses sent at the same instant are still each counted. A reference with failures
+recorded, locked or not, always goes through the lock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
-from fund.claims.submission import SubmittedClaim, claim_for_claimant
+from fund.claims.submission import SubmittedClaim, access_code_matches, public_status, rehash_access_code
 from fund.common.errors import NotFound, ServiceError, Unauthenticated
 from fund.common.locked_rows import locked_row
 from fund.extensions import db
@@ -80,30 +87,50 @@ def _locked_failure_row(key: str) -> PortalSignInFailure:
     return locked_row(PortalSignInFailure, "reference", key, failures=0)
 
 
-def sign_in_claimant(reference: str, access_code: str, now: datetime) -> PortalSession:
-    """Sign a claimant in with the claim's reference and access code.
+def _claim_for_sign_in(reference: str, key: str) -> Row[Any] | None:
+    """The claim's id, reference, access code hash, status and last change, and ``failure_row``
+    (None when the reference has no failures recorded): one statement, no lock."""
+    if "\x00" in reference:  # no reference holds one, and PostgreSQL refuses to compare text that does
+        return None
+    failures = PortalSignInFailure
+    return db.session.execute(
+        select(
+            Claim.id,
+            Claim.reference,
+            Claim.access_code_hash,
+            Claim.status,
+            Claim.updated_at,
+            failures.reference.label("failure_row"),
+        )
+        .outerjoin(failures, failures.reference == key)
+        .where(Claim.reference == reference.strip().upper())
+    ).first()
 
-    Raises :class:`PortalSignInRefused` (401) for a wrong reference or a wrong code alike, and
-    :class:`PortalLocked` (429) once the reference is locked: on the failure that reaches the
-    limit and on every attempt until the lock ends. A success clears the reference's failures.
-    """
+
+Answer = TypeVar("Answer")
+
+
+def _signed_in(
+    reference: str, access_code: str, now: datetime, answer: Callable[[Row[Any]], Answer]
+) -> Answer:
+    """Check the reference and access code under the lockout; on success ``answer(claim row)``,
+    computed in the same transaction, which then commits."""
     key = _reference_key(reference)
     max_failures = portal_setting("FUND_PORTAL_MAX_FAILURES", MAX_FAILURES)
     lock = timedelta(minutes=portal_setting("FUND_PORTAL_LOCK_MINUTES", LOCK_MINUTES))
     try:
+        claim = _claim_for_sign_in(reference or "", key)
+        code_ok = access_code_matches(claim.access_code_hash if claim is not None else None, access_code)
+        if code_ok and claim.failure_row is None:  # nothing to lock, count or clear
+            return _succeeded(claim, access_code, answer)
         row = _locked_failure_row(key)
         if row.locked_until is not None and row.locked_until > now:
             locked_until = row.locked_until
             db.session.commit()
             raise PortalLocked(locked_until)
-        try:
-            claim = claim_for_claimant(reference or "", access_code or "")
-        except NotFound:
-            claim = None
-        if claim is not None:
+        if code_ok:
             db.session.delete(row)
-            db.session.commit()
-            return PortalSession(claim.id, claim.reference, now)
+            return _succeeded(claim, access_code, answer)
         if row.locked_until is not None:  # a lock that has ended: counting starts again
             row.failures, row.locked_until = 0, None
         row.failures += 1
@@ -125,18 +152,38 @@ def sign_in_claimant(reference: str, access_code: str, now: datetime) -> PortalS
     )
 
 
-def claim_for_status(reference: str, access_code: str, now: datetime) -> Claim:
-    """The claim whose status the API shows for a reference and access code: a sign-in to the
-    portal in all but name, so guesses here and on the portal's sign-in page count together.
+def _succeeded(claim: Row[Any], access_code: str, answer: Callable[[Row[Any]], Answer]) -> Answer:
+    rehash_access_code(claim.id, claim.access_code_hash, access_code)
+    result = answer(claim)
+    db.session.commit()
+    return result
+
+
+def sign_in_claimant(reference: str, access_code: str, now: datetime) -> PortalSession:
+    """Sign a claimant in with the claim's reference and access code.
+
+    Raises :class:`PortalSignInRefused` (401) for a wrong reference or a wrong code alike, and
+    :class:`PortalLocked` (429) once the reference is locked: on the failure that reaches the
+    limit and on every attempt until the lock ends. A success clears the reference's failures.
+    """
+    return _signed_in(
+        reference, access_code, now, lambda claim: PortalSession(claim.id, claim.reference, now)
+    )
+
+
+def claim_status_for_claimant(reference: str, access_code: str, now: datetime) -> dict[str, Any]:
+    """The claim's status as the API shows it to its claimant (:func:`public_status`), for a
+    reference and access code: a sign-in to the portal in all but name, so guesses here and on the
+    portal's sign-in page count together.
 
     Raises :class:`NotFound` (404, the API's answer for a wrong reference or code alike) and
     :class:`PortalLocked` (429) once the reference is locked. A right code clears the failures.
+    Two statements when the reference has no failures recorded: the claim, its letters.
     """
     try:
-        portal_session = sign_in_claimant(reference, access_code, now)
+        return _signed_in(reference, access_code, now, public_status)
     except PortalSignInRefused:
         raise NotFound("no claim with this reference and access code") from None
-    return claim_of_session(portal_session)
 
 
 def session_for_new_claim(submitted: SubmittedClaim, now: datetime) -> PortalSession:

@@ -9,10 +9,13 @@ a bad file is refused before the claim is saved.
 from __future__ import annotations
 
 from flask import current_app, request
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from fund.claims.explanations import document_labels
-from fund.claims.process_versions import current_process_version, process_for_version
+from fund.claims.process_versions import process_for_version
+from fund.extensions import db
+from fund.models import ProcessVersion
 from fund.portal import UploadedFile
 from fund.portal.requests import detect_type
 
@@ -22,8 +25,11 @@ SLOTS_AT_SUBMISSION = 3
 
 def document_codes() -> tuple[str, ...]:
     """The kinds of document the fund knows: codes.json of the process new claims start on."""
-    version = current_process_version()
-    return tuple(document_labels(process_for_version(version.version))) if version else ()
+    # The current version's id only (as current_process_version orders them), not its stored files.
+    version = db.session.scalar(
+        select(ProcessVersion.version).order_by(ProcessVersion.deployed_at.desc()).limit(1)
+    )
+    return tuple(document_labels(process_for_version(version))) if version else ()
 
 
 def max_file_mb() -> int:

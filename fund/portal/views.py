@@ -165,7 +165,8 @@ def _status_page(portal_session, status: int = 200, errors: dict | None = None, 
         accept=ACCEPT,
         max_file_mb=max_file_mb(),
         reason_max=REASON_MAX,
-        document_codes=document_codes(),
+        # The kinds to choose from, for the upload form of a claim just submitted (read only then).
+        document_codes=document_codes() if view.can_upload and not view.requested_documents else (),
         slots=range(1, SLOTS_AT_SUBMISSION + 1),
     )
 

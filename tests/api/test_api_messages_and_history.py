@@ -220,25 +220,32 @@ def test_the_history_lists_every_command_in_order_with_who_and_when(client, paid
 
     assert [(e["sequence"], e["type"], e["actor"]) for e in events] == [
         (1, "claim_submitted", "portal"),
-        (2, "task_completed", "ivan"),
-        (3, "task_completed", "rita"),
-        (4, "task_completed", "alma"),
-        (5, "message_delivered", "farida"),
+        (2, "letter_issued", "letters"),  # the acknowledgement, rendered after the submission
+        (3, "task_completed", "ivan"),
+        (4, "task_completed", "rita"),
+        (5, "task_completed", "alma"),
+        (6, "letter_issued", "letters"),  # the decision letter
+        (7, "message_delivered", "farida"),
     ]
     assert [e["occurred_at"][:10] for e in events] == [
+        "2026-03-02",
         "2026-03-02",
         "2026-03-03",
         "2026-03-04",
         "2026-03-05",
+        "2026-03-05",
         "2026-03-06",
     ]
-    assert events[3]["input"]["data"] == {"decision": "approve"}
-    assert ["2026-01-01", 4325] in events[3]["input"]["mci_rates"]  # the rate that decided the amount
+    assert events[4]["input"]["data"] == {"decision": "approve"}
+    assert ["2026-01-01", 4325] in events[4]["input"]["mci_rates"]  # the rate that decided the amount
+    assert events[5]["input"]["letter"]["kind"] == "approval"
     assert [e["result"]["status"] for e in events] == [
         "submitted",
+        None,  # issuing a letter moves nothing in the process
         "under_review",
         "awaiting_approval",
         "approved",
+        None,
         "paid",
     ]
 
@@ -276,7 +283,7 @@ def test_verifying_an_untouched_claim_finds_nothing(paid):
     result = verify_claim(claim_row(paid))
 
     assert result.ok
-    assert result.events == 5
+    assert result.events == 7  # five commands and two letters issued
     assert result.findings == []
 
 
@@ -348,7 +355,8 @@ def test_a_claim_without_documents_31_days_after_the_request_is_closed_incomplet
     assert stored.status == "closed_incomplete"
     assert stored.open_tasks == () and stored.timers == 0
     assert officers.claim(documents_requested)["status"] == "closed_incomplete"
-    assert events_of(client, officers, documents_requested)[-1]["type"] == "timers_fired"
+    *_, closed, closure_letter = events_of(client, officers, documents_requested)
+    assert closed["type"] == "timers_fired" and closure_letter["type"] == "letter_issued"
     assert verify_claim(claim_row(documents_requested)).ok
 
 

@@ -342,5 +342,5 @@ def test_refusals_keep_the_claim_exactly_as_it_was(awaiting_approval, officers):
 
     assert officers.complete(approval["id"], APPROVE, "alma").get_json()["status"] == "approved"
     after = stored_claim(awaiting_approval)
-    assert after.event_count == before.event_count + 1
-    assert after.last_sequence == before.last_sequence + 1
+    assert after.event_count == before.event_count + 2  # the approval, and its letter issued
+    assert after.last_sequence == before.last_sequence + 2

@@ -172,14 +172,17 @@ def test_a_deleted_claim_is_detected_by_the_seal(two_claims):
 def test_a_rewritten_and_rehashed_history_is_detected_by_the_seal(two_claims):
     """An intruder who recomputes the chain fools the claim's own chain, not the seal."""
     victim, _ = two_claims
-    event = db.session.scalar(
-        select(WorkflowEvent).where(WorkflowEvent.claim_id == claim_id(victim), WorkflowEvent.sequence == 2)
+    event = db.session.scalar(  # the claim's last event: rewriting it leaves no later link broken
+        select(WorkflowEvent)
+        .where(WorkflowEvent.claim_id == claim_id(victim))
+        .order_by(WorkflowEvent.sequence.desc())
+        .limit(1)
     )
     actor = flip_last_character(event.actor)
     new_hash = event_hash(
         event.previous_hash,
         victim,
-        2,
+        event.sequence,
         event.type,
         actor,
         event.occurred_at.isoformat(),

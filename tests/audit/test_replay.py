@@ -156,8 +156,10 @@ def test_a_step_says_which_task_ran_which_gateway_path_was_taken_and_which_rule_
 
     report = replay_claim(auditor, reference)
 
-    submitted, intake = report.steps[0], report.steps[1]
+    submitted, acknowledgement, intake = report.steps[:3]
     assert submitted.type == "claim_submitted" and submitted.actor == "portal"
+    assert acknowledgement.type == "letter_issued" and acknowledgement.input["letter"]["kind"] == "acknowledgement"
+    assert acknowledgement.gateway_paths == [] and not acknowledgement.differences
     assert any(d.rules for d in submitted.decisions), "the eligibility table runs at submission"
     assert intake.type == "task_completed" and intake.actor == "ivan"
     assert intake.task == "Check documents"

@@ -88,13 +88,72 @@ def test_the_search_is_paginated(auditor, submit, web_clock):
     references = [submit()["reference"] for _ in range(27)]
 
     first = auditor.get("/audit")
-    second = auditor.get("/audit?page=2")
+    second = auditor.get(html(first).xpath("//a[@rel='next']/@href")[0])
 
     assert len(_references(first)) == 25 and len(_references(second)) == 2
     assert set(_references(first)) | set(_references(second)) == set(references)
-    assert "page 1 of 2" in main_text(first)
-    assert html(first).xpath("//a[@rel='next']/@href") == ["/audit?page=2"]
-    assert html(second).xpath("//a[@rel='prev']/@href") == ["/audit?page=1"]
+    assert "27 claims · page 1 of 2" in main_text(first)
+    assert "page 2 of 2" in main_text(second)
+    assert html(second).xpath("//a[@rel='next']") == []
+    back = auditor.get(html(second).xpath("//a[@rel='prev']/@href")[0])
+    assert _references(back) == _references(first)
+    assert html(back).xpath("//a[@rel='prev']") == []
+
+
+def test_paging_through_a_filtered_search_forwards_and_backwards_loses_and_repeats_no_claim(
+    auditor, submit, web_clock, monkeypatch
+):
+    monkeypatch.setattr("fund.audit.pages.PAGE_SIZE", 4)
+    submit()  # on 2 March: before the period searched
+    web_clock.advance(days=1)
+    for _ in range(5):  # in pairs at the same moment: pages are cut between claims of equal time too
+        submit()
+        submit()
+        web_clock.advance(hours=1)
+
+    pages, url = [], "/audit?officer=portal&status=submitted&from=2026-03-03"
+    while url:
+        page = auditor.get(url)
+        pages.append(_references(page))
+        links = html(page).xpath("//a[@rel='next']/@href")
+        url = links[0] if links else None
+    seen = [reference for shown in pages for reference in shown]
+    assert len(seen) == len(set(seen)) == 10 and [len(shown) for shown in pages] == [4, 4, 2]
+    assert "page 3 of 3" in main_text(page)
+
+    backwards = []
+    while True:
+        backwards.insert(0, _references(page))
+        links = html(page).xpath("//a[@rel='prev']/@href")
+        if not links:
+            break
+        assert "officer=portal" in links[0] and "from=2026-03-03" in links[0]
+        page = auditor.get(links[0])
+    assert backwards == pages
+
+
+def test_beyond_the_count_limit_the_search_says_more_than_and_still_pages(
+    auditor, submit, web_clock, monkeypatch
+):
+    monkeypatch.setattr("fund.audit.pages.COUNT_LIMIT", 2)
+    monkeypatch.setattr("fund.audit.pages.PAGE_SIZE", 2)
+    references = [submit()["reference"] for _ in range(5)]
+
+    first = auditor.get("/audit?status=submitted")
+
+    assert "More than 2 claims match the search · page 1 of more than 1." in main_text(first)
+    assert _references(first) == references[::-1][:2]
+    second = auditor.get(html(first).xpath("//a[@rel='next']/@href")[0])
+    assert _references(second) == references[::-1][2:4]
+
+
+def test_a_cursor_that_is_not_ours_shows_the_first_page(auditor, submit, web_clock):
+    references = [submit()["reference"] for _ in range(3)]
+    for cursor in ("after=nonsense", "before=2026-01-01~1", "after=2026-13-40T00:00:00%2B00:00~5"):
+        answer = auditor.get(f"/audit?{cursor}&page=7")
+        assert answer.status_code == 200
+        assert _references(answer) == references[::-1]
+        assert "page 1 of 1" in main_text(answer)
 
 
 def test_search_results_show_no_personal_data(auditor, submit, web_clock):
@@ -120,10 +179,12 @@ def test_the_claim_page_shows_the_timeline_the_verification_and_who_viewed_perso
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     text = main_text(response)
-    assert "The history holds" in text and "All 5 events" in text
+    # submitted, its acknowledgement issued, intake, review, approval, its letter issued, paid
+    assert "The history holds" in text and "All 7 events" in text
     page = html(response)
     timeline = page.xpath("//ol[@class='timeline']/li")
-    assert len(timeline) == 5
+    assert len(timeline) == 7
+    assert "Letter issued: Acknowledgement" in timeline[1].text_content()
     assert "Claim submitted" in timeline[0].text_content()
     assert "Completed: Approve decision" in " ".join(li.text_content() for li in timeline)
     log = [
@@ -163,12 +224,12 @@ def test_each_audit_export_download_is_in_the_claims_access_log(
 
 
 def test_the_claim_page_reports_a_broken_history(auditor, paid):
-    _alter_intake_input(paid)
+    sequence = _alter_intake_input(paid)
 
     text = main_text(auditor.get(f"/audit/claims/{paid}"))
 
     assert "The history does not hold" in text
-    assert "event 2" in text
+    assert f"event {sequence}" in text
 
 
 # --- step-through replay ------------------------------------------------------------------------------
@@ -176,8 +237,11 @@ def test_the_claim_page_reports_a_broken_history(auditor, paid):
 
 def _alter_intake_input(reference: str) -> int:
     claim_id = db.session.scalar(select(Claim.id).where(Claim.reference == reference))
-    event = db.session.scalar(
-        select(WorkflowEvent).where(WorkflowEvent.claim_id == claim_id, WorkflowEvent.sequence == 2)
+    event = db.session.scalar(  # the first task completed: the intake check
+        select(WorkflowEvent)
+        .where(WorkflowEvent.claim_id == claim_id, WorkflowEvent.type == "task_completed")
+        .order_by(WorkflowEvent.sequence)
+        .limit(1)
     )
     db.session.execute(
         update(WorkflowEvent)
@@ -201,34 +265,38 @@ def test_the_replay_steps_forward_and_back_with_the_diagram_and_data_after_each_
     assert first.status_code == 200
     page = html(first)
     assert "Replay matches at every step" in main_text(first)
-    assert "Step 1 of 5" in main_text(first)
+    assert "Step 1 of 7" in main_text(first)
     assert page.xpath("//a[@rel='prev']") == []
     assert page.xpath("//a[@rel='next']/@href") == [f"/audit/claims/{paid}/replay?step=2"]
     assert page.xpath("//script") == []  # no JavaScript
     after_submission = _states(page)
     assert after_submission.get("intake_check") == "current"
 
-    second = auditor.get(f"/audit/claims/{paid}/replay?step=2")
+    letter = auditor.get(f"/audit/claims/{paid}/replay?step=2")
+    assert "Step 2 of 7" in main_text(letter) and "Letter issued" in main_text(letter)
+    assert _states(html(letter)) == after_submission  # a letter moves nothing in the process
+
+    second = auditor.get(f"/audit/claims/{paid}/replay?step=3")
     page = html(second)
     text = main_text(second)
-    assert "Step 2 of 5" in text and "Completed: Check documents" in text
+    assert "Step 3 of 7" in text and "Completed: Check documents" in text
     assert "matches" in text
     assert '"documents_complete": true' in second.get_data(as_text=True)
-    assert page.xpath("//a[@rel='prev']/@href") == [f"/audit/claims/{paid}/replay?step=1"]
+    assert page.xpath("//a[@rel='prev']/@href") == [f"/audit/claims/{paid}/replay?step=2"]
     states = _states(page)
     assert states.get("intake_check") == "completed"
     assert "current" in states.values()
 
-    last = auditor.get(f"/audit/claims/{paid}/replay?step=5")
+    last = auditor.get(f"/audit/claims/{paid}/replay?step=7")
     page = html(last)
-    assert "Step 5 of 5" in main_text(last) and "Paid" in main_text(last)
+    assert "Step 7 of 7" in main_text(last) and "Paid" in main_text(last)
     assert page.xpath("//a[@rel='next']") == []
     assert "current" not in _states(page).values()
 
     back = auditor.get(f"/audit/claims/{paid}/replay?step=1")
     assert _states(html(back)) == after_submission
     # Out of range: the nearest step.
-    assert "Step 5 of 5" in main_text(auditor.get(f"/audit/claims/{paid}/replay?step=99"))
+    assert "Step 7 of 7" in main_text(auditor.get(f"/audit/claims/{paid}/replay?step=99"))
 
 
 def test_the_replay_page_of_a_claim_on_an_altered_process_version_shows_the_finding(
@@ -268,7 +336,7 @@ def test_the_replay_page_shows_the_first_divergence_and_what_differs(auditor, pa
     response = auditor.get(f"/audit/claims/{paid}/replay?step={sequence}")
 
     text = main_text(response)
-    assert f"Replay diverges at step {sequence} of 5" in text
+    assert f"Replay diverges at step {sequence} of 7" in text
     assert "state digest" in text and "status: replay gives" in text
     assert f"Step {sequence} of {sequence}" in text  # replay stops at the divergence
 

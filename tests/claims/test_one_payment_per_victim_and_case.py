@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 
 import fund.claims.prior_claims
 import fund.claims.tasks
+from fund.claims.history import verify_claim
 from fund.claims.prior_claims import SameVictimAndCase, prior_claims
 from fund.extensions import db
-from fund.models import Claim, Compensation
+from fund.models import Claim, Compensation, WorkflowEvent, WorkflowInstance
 from tests.claims.test_concurrency import arrive_together, run_together
 from tests.conftest import TORTURE_REVIEW_APPROVE, error_of, make_iin, requires_postgres, stored_claim
 from tests.officer_helpers import browser, freeze_clock, html, main_text, open_task_id, send, text_of
@@ -143,6 +144,92 @@ def test_rejected_claims_do_not_count_and_the_next_claim_may_be_approved(submit,
     assert compensations_of_case() == [claim_row(again).id]
 
 
+# --- given to the rules at submission, intake check and approval --------------------------------------
+
+
+def events_of(reference: str) -> list[WorkflowEvent]:
+    """The claim's commands, oldest first (letters issued after them left out)."""
+    return list(
+        db.session.scalars(
+            select(WorkflowEvent)
+            .join(Claim)
+            .where(Claim.reference == reference, WorkflowEvent.type != "letter_issued")
+            .order_by(WorkflowEvent.sequence)
+        )
+    )
+
+
+def process_data(reference: str) -> dict[str, Any]:
+    return db.session.scalar(
+        select(WorkflowInstance.process_data).join(Claim).where(Claim.reference == reference)
+    )
+
+
+def other_claims_decisions(event: WorkflowEvent) -> list[str]:
+    """The rows of the table 'Other claims of the victim and case' that decided in this event."""
+    return [
+        rule["description"]
+        for step in event.result["steps"]
+        if step.get("decision", {}).get("table") == "DecisionTable_prior_claim_flag"
+        for rule in step["decision"]["rules"]
+    ]
+
+
+def test_the_rules_are_given_the_other_claims_at_submission_intake_and_approval_and_replay_gives_them_again(
+    submit, officers, clock
+):
+    first = same_case_claim(submit)
+    second = same_case_claim(submit)  # the first is open: the rules flag a duplicate
+    to_approval(officers, second)  # intake check while the first is still open
+    to_approval(officers, first)
+    officers.approve(first)
+    officers.confirm_payment(first)
+    answer = approval_of(officers, second, {"decision": "reject", "reasons": ["already_compensated"]})
+    assert answer.status_code == 200, answer.get_json()
+
+    submitted, intake, *_, approval = events_of(second)
+    assert submitted.input["facts"]["prior_claims"] == "open"
+    assert other_claims_decisions(submitted) == [
+        "Another claim of the same victim and criminal case is open or approved: the fund pays once "
+        "(Art. 6), so officers decide the claims together."
+    ]
+    assert intake.input["observed"] == {"prior_claims": "open"}
+    assert len(other_claims_decisions(intake)) == 1
+    assert approval.input["observed"] == {"prior_claims": "compensated"}
+    assert other_claims_decisions(approval) == [
+        "Another claim of the same victim and criminal case was paid: compensation is a one-time "
+        "payment (Art. 6)."
+    ]
+    assert process_data(second)["prior_claim_flag"] == "already_compensated"
+    # The first was approved while the second was open: flagged, and approved all the same.
+    assert events_of(first)[-2].input["observed"] == {"prior_claims": "open"}
+    # Replay gives the tables what the fund found then, not what it finds now.
+    assert verify_claim(claim_row(second)).ok and verify_claim(claim_row(first)).ok
+
+
+def test_a_claim_with_no_other_claim_goes_through_the_rules_unflagged(submit, officers, clock):
+    claim = same_case_claim(submit)
+    to_approval(officers, claim)
+
+    submitted, intake, *_ = events_of(claim)
+    assert submitted.input["facts"]["prior_claims"] == "none"
+    assert intake.input["observed"] == {"prior_claims": "none"}
+    assert process_data(claim)["prior_claim_flag"] is None
+
+
+def test_fund_claims_show_prints_the_flag_and_the_other_claims_of_the_victim_and_case(app, submit, clock):
+    first = same_case_claim(submit)
+    second = same_case_claim(submit)
+
+    out = app.test_cli_runner().invoke(args=["claims", "show", second]).output
+
+    assert "flags: duplicate_claim" in out
+    assert f"same victim and case: {first} (submitted)" in out
+    alone_reference = same_case_claim(submit, erdr="251750077000009")
+    alone = app.test_cli_runner().invoke(args=["claims", "show", alone_reference])
+    assert "flags: -" in alone.output and "same victim and case:" not in alone.output
+
+
 # --- shown at the intake check and on the claim page ---------------------------------------------------
 
 
@@ -164,6 +251,23 @@ def test_the_intake_check_page_and_the_claim_page_show_the_duplicate_with_a_link
         assert f"{second} — Submitted: intake checks the documents" in text_of(panel)
     for path in (f"/tasks/{open_task_id(alone, 'intake_check')}", f"/claims/{alone}"):
         assert html(client.get(path)).xpath("//*[@id='same-case']") == []
+
+
+def test_the_worklist_marks_the_claims_that_share_their_victim_and_case(app, staff, submit, web_clock):
+    first = same_case_claim(submit)
+    second = same_case_claim(submit)
+    alone = same_case_claim(submit, erdr="251750077000002")
+    client = browser(app, staff, "ivan", "intake")
+
+    page = html(client.get("/worklist"))
+
+    flags = {
+        row.xpath(".//td[@data-label='Claim']/a/text()")[0]: row.xpath(".//*/@data-flag")
+        for row in page.xpath("//tr[@data-task-id]")
+    }
+    assert flags == {first: ["duplicate_claim"], second: ["duplicate_claim"], alone: []}
+    (row_of_first,) = [row for row in page.xpath("//tr[@data-task-id]") if first in text_of(row)]
+    assert "Duplicate claim" in text_of(row_of_first)
 
 
 # --- refused at approval ----------------------------------------------------------------------------------

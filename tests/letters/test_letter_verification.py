@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from fund import create_app
 from fund.extensions import db
-from fund.letters.service import issue_letter
+from fund.letters.service import issue_letter, normalize_code
 from fund.letters.views import MAX_PDF_BYTES, verify_blueprint
 from fund.models import Claim, Letter
 from tests.letters.test_letters import code_printed_on
@@ -161,6 +162,24 @@ def test_a_reissued_letter_says_a_newer_one_replaces_it(page, letter):
 
     assert 'data-reissued="yes"' in html
     assert "A newer letter has been issued in place of this one." in html
+
+
+def test_a_letter_whose_code_was_hashed_with_scrypt_before_still_verifies(page, letter):
+    """Letters issued before keyed hashes keep their printed codes (an issued letter never changes,
+    so its stored hash is not rewritten either)."""
+    issued, code = letter
+    letters = Letter.__table__  # as the row was written then, past the guard on issued letters
+    db.session.execute(
+        letters.update()
+        .where(letters.c.id == issued.id)
+        .values(verification_code_hash=generate_password_hash(normalize_code(code), method="scrypt:2048:8:1"))
+    )
+    db.session.commit()
+
+    assert 'data-result="authentic"' in check(page, issued.number, code.lower()).get_data(as_text=True)
+    assert check(page, issued.number, "AAAAA-BBBBB").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Letter, issued.id).verification_code_hash.startswith("scrypt:")
 
 
 # --- bad input: a clear 4xx, never a 500 ---------------------------------------------------------

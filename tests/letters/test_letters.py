@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFont
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
+from fund.audit.runs import read_batch
 from fund.common.errors import Conflict
 from fund.extensions import db
 from fund.letters import texts
@@ -555,8 +556,8 @@ def test_an_issued_letter_has_a_number_a_code_and_the_sha256_of_its_stored_pdf(s
     assert letter.sha256 == hashlib.sha256(letter.pdf).hexdigest()
     assert re.fullmatch(f"[{CODE_ALPHABET}]{{5}}-[{CODE_ALPHABET}]{{5}}", code)
     assert code_printed_on(letter) == code
-    assert code.replace("-", "") not in letter.verification_code_hash  # only its scrypt hash is kept
-    assert letter.verification_code_hash.startswith("scrypt:")
+    assert code.replace("-", "") not in letter.verification_code_hash  # only its keyed hash is kept
+    assert re.fullmatch("hmac-sha256:[0-9a-f]{64}", letter.verification_code_hash)
 
 
 def test_the_number_carries_the_year_in_almaty(submit, clock):
@@ -678,6 +679,23 @@ def test_a_due_letter_cannot_be_reissued(submit, clock):
     letter = due_letter(reference, "document_request", {"missing_documents": [], "respond_by": "2026-04-01"})
     with pytest.raises(Conflict):
         reissue_letter(letter, NOW, actor="ivan")
+
+
+def test_a_letters_pdf_is_read_only_where_it_is_needed(submit, clock):
+    """Letters listed (the claimant's status, the claim page) come without their ~30 KB PDFs; the
+    audit, which hashes every PDF, reads them with the letters: one statement, not one per letter."""
+    reference = submitted(submit, "en")
+    (letter,) = letters_of(reference, "acknowledgement")
+    issued(letter)
+    claim_id = letter.claim_id
+    db.session.remove()
+
+    (listed,) = letters_of(reference, "acknowledgement")
+    assert "pdf" in inspect(listed).unloaded
+    db.session.remove()
+    ((_, records),) = read_batch(db.session, [claim_id])
+    assert ["pdf" in inspect(audited).unloaded for audited in records.letters] == [False]
+    assert records.letters[0].pdf.startswith(b"%PDF-")
 
 
 # --- checking a letter ---------------------------------------------------------------------------

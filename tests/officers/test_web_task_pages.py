@@ -51,10 +51,11 @@ def status_of(reference: str) -> str:
 
 
 def last_event_input(reference: str) -> dict:
+    """The input of the claim's last command (letters issued after it left out)."""
     claim_id = db.session.scalar(db.select(Claim.id).where(Claim.reference == reference))
     event = db.session.scalar(
         db.select(WorkflowEvent)
-        .where(WorkflowEvent.claim_id == claim_id)
+        .where(WorkflowEvent.claim_id == claim_id, WorkflowEvent.type != "letter_issued")
         .order_by(WorkflowEvent.sequence.desc())
     )
     return event.input
@@ -97,7 +98,7 @@ def test_every_control_of_every_task_form_has_a_label(app, staff, awaiting_appro
     page = html(client.get(f"/tasks/{open_task_id(awaiting_approval, 'approval')}"))
 
     controls = task_form(page).xpath(".//input[not(@type='hidden')] | .//select | .//textarea")
-    assert len(controls) == 3 + 11 + 1  # decision radios, reason checkboxes, comment
+    assert len(controls) == 3 + 12 + 1  # decision radios, reason checkboxes, comment
     for control in controls:
         assert page.xpath(f"//label[@for='{control.get('id')}']"), control.get("id")
 

@@ -17,12 +17,13 @@ import pypdf
 import pytest
 from sqlalchemy import func, select
 
-import fund.claims.submission
+import fund.common.keyed_codes
 import fund.portal.sign_in
 from fund.claims.messages import deliver_message
-from fund.claims.submission import ACCESS_CODE_HASH_METHOD, submit_claim
+from fund.claims.submission import submit_claim
 from fund.claims.tasks import complete_task
 from fund.common.errors import NotFound, ServiceError, Unauthenticated
+from fund.common.keyed_codes import ACCESS_CODE
 from fund.common.users import create_user
 from fund.extensions import db
 from fund.models import AccessLogEntry, Claim, Document, HumanTask, Letter, PortalSignInFailure, User
@@ -136,22 +137,25 @@ def test_a_wrong_code_and_an_unknown_reference_get_one_and_the_same_answer(app):
 
 
 def test_an_unknown_reference_still_costs_an_access_code_hash_check(app, monkeypatch):
-    """Timing must not tell which references exist: the code is checked against a hash of the
-    same strength whether the claim exists or not."""
+    """Timing must not tell which references exist: the code is checked against a keyed hash, with
+    every key, whether the claim exists or not."""
     filed = file_claim()
-    checked: list[str] = []
-    real_check = fund.claims.submission.check_password_hash
+    monkeypatch.setitem(app.config, "FUND_OLD_CODE_KEYS", "a key retired last year")
+    keyed_hashes: list[str] = []
+    real_digest = fund.common.keyed_codes._digest
 
-    def recording_check(stored: str, code: str) -> bool:
-        checked.append(stored.split("$")[0])
-        return real_check(stored, code)
+    def recording_digest(key: bytes, purpose: str, code: str) -> str:
+        keyed_hashes.append(purpose)
+        return real_digest(key, purpose, code)
 
-    monkeypatch.setattr(fund.claims.submission, "check_password_hash", recording_check)
+    monkeypatch.setattr(fund.common.keyed_codes, "_digest", recording_digest)
 
     refusal("VCF-2026-999999", "AAAA-BBBB-CCCC")
+    unknown_reference = len(keyed_hashes)
     refusal(filed.reference, "AAAA-BBBB-CCCC")
 
-    assert checked == [ACCESS_CODE_HASH_METHOD, ACCESS_CODE_HASH_METHOD]
+    assert keyed_hashes == [ACCESS_CODE] * 4  # two keys, for each of the two attempts
+    assert unknown_reference == 2
 
 
 def test_five_wrong_codes_in_a_row_lock_the_reference_for_fifteen_minutes(app):

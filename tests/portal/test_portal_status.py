@@ -7,6 +7,7 @@ import io
 
 import pytest
 from lxml import html as lxml_html
+from sqlalchemy import event
 
 from fund.extensions import db
 from fund.models import Claim, Document, Letter
@@ -55,6 +56,31 @@ def test_a_claimant_signs_in_and_reads_the_status_in_their_language(client, subm
     assert "Подтверждение получения заявления" in text_of(page)  # the acknowledgement letter
     assert page.headers["Cache-Control"] == "no-store"
     assert "года." in text_of(page) and "г.." not in text_of(page)  # "sent on 5 May 2026." reads right
+
+
+def test_the_status_page_reads_the_claim_in_four_statements_without_any_file(client, submit, officers):
+    """The claim, its process state (with the due date of the officer's step it waits for), its
+    letters, its documents: four statements (and the transaction's BEGIN and end), no PDF, no upload.
+    The process's files are read once per version and kept: the first page is not counted."""
+    claim = submit()
+    officers.check_documents(claim["reference"], DOCUMENTS_MISSING)  # two letters, documents asked
+    portal_sign_in(client, claim["reference"], claim["access_code"])
+    assert client.get("/portal/status").status_code == 200
+    statements: list[str] = []
+
+    def on_statement(conn, cursor, statement, *rest) -> None:
+        statements.append(statement)
+
+    db.session.remove()
+    event.listen(db.engine, "before_cursor_execute", on_statement)
+    try:
+        page = client.get("/portal/status")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_statement)
+
+    assert page.status_code == 200 and "/portal/letters/" in page.get_data(as_text=True)  # listed
+    assert len(statements) <= 4, "\n".join(statements)
+    assert not [text for text in statements if "letters.pdf" in text or "documents.content" in text]
 
 
 def test_a_wrong_reference_and_a_wrong_code_get_the_same_answer(client, submit):

@@ -202,18 +202,19 @@ def test_ids_that_are_not_in_the_diagram_are_ignored():
 
 
 def test_flows_between_completed_steps_are_drawn_darker_unless_the_taken_flows_are_given():
-    completed = {"intake_check", "documents_check", "start_review_round"}
+    completed = {"check_other_claims_at_intake", "documents_check", "start_review_round"}
     drawn = groups(parse(render_process_svg(MAIN_XML, MAIN, completed, {"review_route"})))
 
     def colour(found) -> str:
         return found[0].find("svg:polyline", SVG_NS).get("stroke")
 
-    assert colour(drawn["flow_intake_check_to_documents_check"]) == FLOW_TAKEN
+    assert colour(drawn["flow_check_other_claims_at_intake_to_documents_check"]) == FLOW_TAKEN
     assert colour(drawn["flow_start_review_round_to_review_route"]) == FLOW_TAKEN  # into the current step
     assert colour(drawn["flow_documents_check_to_request_documents"]) == FLOW_OTHER
-    assert "flow-taken" in drawn["flow_intake_check_to_documents_check"][0].get("class").split()
+    into_the_gateway = drawn["flow_check_other_claims_at_intake_to_documents_check"][0]
+    assert "flow-taken" in into_the_gateway.get("class").split()
 
-    only = {"flow_intake_check_to_documents_check"}
+    only = {"flow_check_other_claims_at_intake_to_documents_check"}
     drawn = groups(parse(render_process_svg(MAIN_XML, MAIN, completed, (), taken_flows=only)))
     flows = {i: found for i, found in drawn.items() if "bpmn-flow" in found[0].get("class").split()}
     assert [i for i, found in flows.items() if colour(found) == FLOW_TAKEN] == list(only)
@@ -311,6 +312,7 @@ def test_a_new_claim_has_run_its_automatic_steps_and_waits_at_the_intake_check()
         "acknowledgement_due",
         "determine_eligibility",
         "determine_required_documents",
+        "check_other_claims",
     }
 
 

@@ -18,6 +18,7 @@ from tests.engine_helpers import (
     APPROVER,
     INTAKE,
     MCI_RATES,
+    NO_OTHER_CLAIMS,
     REVIEWER,
     SECOND_REVIEWER,
     T0,
@@ -576,6 +577,7 @@ def test_commands_applied_to_an_older_snapshot_branch_from_it() -> None:
         start.ready_tasks[0].id,
         documents_missing(),
         CommandContext(INTAKE, claim.commands[1].at, MCI_RATES),
+        NO_OTHER_CLAIMS,
     )
 
     assert again.digest == first_branch.digest

@@ -338,6 +338,7 @@ def test_the_code_lists_are_the_ones_the_fund_uses() -> None:
         "death_requires_successor",
         "article_part_not_covered",
         "already_compensated",
+        "duplicate_claim",
         "false_information",
         "other",
     ]

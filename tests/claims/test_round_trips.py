@@ -1,0 +1,63 @@
+"""A task completion over HTTP makes few round trips to the database.
+
+Counted as the database receives them: every statement, and each transaction's BEGIN and COMMIT.
+The letters a command makes due are rendered after it (by the worker in production, where
+``FUND_LETTERS_BY_WORKER`` is set, as here), so the officer's request carries only the command.
+On PostgreSQL a command's writes go as one statement (fund.claims.instances): issue 13 asks for at
+most 8 round trips. SQLite, in the same process, runs them one by one, and takes its write lock
+with one statement more: its budget counts those.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fund.extensions import db
+from tests.api.test_api_status_lookup import round_trips
+from tests.conftest import TORTURE_REVIEW_APPROVE
+
+BUDGETS = {  # round trips of one task completion, by database
+    "postgresql": {"intake_check": 7, "approval": 8},
+    "sqlite": {"intake_check": 14, "approval": 17},
+}
+
+
+def budget(step: str) -> int:
+    return BUDGETS[db.engine.dialect.name][step]
+
+
+@pytest.fixture
+def letters_by_worker(app, monkeypatch):
+    monkeypatch.setitem(app.config, "FUND_LETTERS_BY_WORKER", True)
+
+
+def test_an_intake_check_over_http_stays_within_its_statement_budget(
+    letters_by_worker, submit, officers, clock
+):
+    reference = submit()["reference"]
+    task = officers.task(reference, "intake_check", "ivan")
+
+    with round_trips() as sent:
+        answer = officers.complete(task["id"], {"documents_complete": True}, "ivan")
+
+    assert answer.status_code == 200 and answer.get_json()["status"] == "under_review"
+    assert len(sent) <= budget("intake_check"), "\n".join(sent)
+    assert sent[0] == "BEGIN" and sent[-1] == "COMMIT"  # one transaction: nothing read again after it
+
+
+def test_an_approval_with_its_letter_and_compensation_stays_within_its_statement_budget(
+    letters_by_worker, submit, officers, clock
+):
+    reference = submit()["reference"]
+    officers.check_documents(reference)
+    officers._step(reference, "review_torture", TORTURE_REVIEW_APPROVE, "rita")
+    task = officers.task(reference, "approval", "alma")
+
+    with round_trips() as sent:
+        answer = officers.complete(task["id"], {"decision": "approve"}, "alma")
+
+    assert answer.status_code == 200 and answer.get_json()["status"] == "approved"
+    assert len(sent) <= budget("approval"), "\n".join(sent)
+    assert not [
+        statement for statement in sent if statement.startswith("UPDATE letters")
+    ]  # not rendered here
