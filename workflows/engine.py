@@ -9,8 +9,8 @@ so applying the same commands to the same start gives the same snapshots: that i
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any

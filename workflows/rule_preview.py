@@ -65,6 +65,29 @@ def _names(expression: str) -> tuple[set[str], bool] | None:
     return names, clock
 
 
+def table_column_codes(engine: DMNEngine) -> tuple[CodeType, ...] | None:
+    """The compiled input expressions of a table whose matched rules depend only on their values
+    (every cell a plain value or a ``?`` expression, nothing reading the clock); otherwise None."""
+    table = _Table.of("", "", engine)
+    return None if table.reads_clock else table.column_codes
+
+
+def table_input_values(column_codes: tuple[CodeType, ...], data: dict[str, Any]) -> tuple | None:
+    """The values of the input columns for ``data``, with their types, as a key; None when one cannot
+    be computed here or cannot be a key (the engine then decides as it always does)."""
+    scope = {**_ENVIRONMENT, **data}
+    try:
+        values = [eval(code, scope) for code in column_codes]  # noqa: S307 - bpmn/ is reviewed code
+    except Exception:
+        return None
+    key = tuple((type(value), value) for value in values)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 @dataclass
 class _Table:
     """One decision table, what it reads, and its answers so far."""
@@ -128,13 +151,10 @@ class _Table:
         if self.reads_clock:
             return _UNCACHED
         if self.column_codes is not None:
-            scope = {**_ENVIRONMENT, **data}
-            try:
-                values = [eval(code, scope) for code in self.column_codes]  # noqa: S307 - bpmn/ is reviewed code
-            except Exception:  # the engine may not even read this column: let it decide
-                return _UNCACHED
-        else:
-            values = [data[name] for name in self.reads]
+            # The engine may not even read a column that fails here: then let it decide.
+            key = table_input_values(self.column_codes, data)
+            return _UNCACHED if key is None else key
+        values = [data[name] for name in self.reads]
         key = tuple((type(value), value) for value in values)  # 1, True and 1.0 are told apart
         try:
             hash(key)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
+from .decision_memo import remember_decisions
 from .forms import CODES_FILE, FormDefinitionError, resolve_form
 from .parsing import SpecValidationError, parse_process
 from .process_files import MAIN_PROCESS, ProcessFiles, read_process_files
@@ -113,6 +114,7 @@ def load_process(files: ProcessFiles, process_id: str = MAIN_PROCESS, validate: 
         if problems:
             raise SpecValidationError(problems)
     spec, subprocess_specs = parse_process(files, process_id)
+    remember_decisions(all_task_specs(spec, subprocess_specs))
     return ProcessSpec(files, spec, subprocess_specs, _forms(files), _user_tasks(spec, subprocess_specs))
 
 

@@ -256,6 +256,8 @@ def replay_claim(user: User, reference: str) -> ReplayReport:
         all_steps = all_steps + outcome.steps
         paths = _gateway_paths(model, main_xml, previous_steps, outcome)
         step = _step(event, who, titles, task_names, outcome, process, paths, differences)
+        if event.type == LETTER_ISSUED and report.steps:  # a letter leaves the claim where it was
+            step.status, step.status_label = report.steps[-1].status, report.steps[-1].status_label
         step.steps_so_far = all_steps
         report.steps.append(step)
         if differences:

@@ -59,6 +59,7 @@ PORTAL_ACTORS = {  # actors that are not staff
     "portal": "The claimant (online)",
     "system": "The fund's system",
     "worker": "The fund's system",
+    "letters": "The fund's letter service",
 }
 
 
