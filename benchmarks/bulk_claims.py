@@ -7,7 +7,7 @@ tasks and timers, its issued letters (PDF and sha256), and, at the end, a seal o
 head. ``fund audit verify --all`` checks them exactly as it checks real claims.
 
 How it stays fast and honest. Running a claim through the services costs ~150 ms (a PDF per
-letter, a scrypt hash per access code, a transaction per step): 100,000 claims would take hours.
+letter, the engine and a transaction per step): 100,000 claims would take hours.
 So a few hundred *template* claims run through the real services and engine (``submit_claim``,
 ``complete_task``, ``deliver_message``, then ``run_due_timers``), and the rest are *clones* of
 them, written in bulk with a new reference and a new claimant. The engine's process state
@@ -42,8 +42,12 @@ or as a function, inside an application context on a migrated database::
     result = fill_claims(500, states=("approved",))   # 500 approved claims
     result.references                                  # every reference made, templates first
 
-Further options: ``--templates K`` (default 300, fewer when N is smaller), ``--no-seal``, and
-``--batch`` (clones written per transaction). Benchmarks are never run by tests.
+Further options: ``--templates K`` (default 300, fewer when N is smaller), ``--no-seal``,
+``--batch`` (clones written per transaction), and ``--small-letters``: clones' letters get a small
+stand-in PDF (~1 KB, saying what it is, its sha256 computed from it as for any letter) instead of
+their template's ~32 KB, for fills too large for the disk (1,000,000 claims' PDFs take ~57 GB).
+Pages and reads that do not open a PDF are unaffected; reading PDFs is then cheaper than it would
+be. Benchmarks are never run by tests.
 
 The parts: benchmarks/genuine_claims.py runs the templates through the services,
 benchmarks/claim_clones.py rewrites a template's rows for each clone, benchmarks/claimants.py makes
@@ -120,6 +124,19 @@ def _batches(count: int, size: int) -> Iterator[range]:
         yield range(start, min(count, start + size))
 
 
+def stand_in_pdf() -> bytes:
+    """A one-page PDF (~1 KB) that says it stands in for a letter of a benchmark's cloned claim."""
+    from io import BytesIO
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = BytesIO()
+    page = Canvas(out, invariant=1)  # the same bytes every time
+    page.drawString(72, 720, "Benchmark stand-in for a decision letter of a cloned claim (bulk_claims.py).")
+    page.save()
+    return out.getvalue()
+
+
 def fill_claims(
     count: int,
     states: tuple[str, ...] | None = None,
@@ -128,6 +145,7 @@ def fill_claims(
     seal: bool = True,
     batch: int = 500,
     echo: Callable[[str], None] = print,
+    small_letters: bool = False,
 ) -> FillResult:
     """Add ``count`` verifiable claims to the database of the current application context.
 
@@ -135,6 +153,7 @@ def fill_claims(
     for claims awaiting payment); templates that a due timer moved elsewhere are kept (they are
     real claims) but not cloned. ``templates`` claims go through the services, the rest are clones.
     With ``seal``, the history is sealed at the end, as the daily seal does. Commits per batch.
+    With ``small_letters``, clones' letters carry a small stand-in PDF (see the module's docstring).
     """
     from fund.audit.seals import seal_history
     from fund.common.system import system_user
@@ -158,6 +177,12 @@ def fill_claims(
 
     began = time.perf_counter()
     loaded = [load_template(reference) for reference in result.references]
+    if small_letters:
+        stand_in = stand_in_pdf()
+        for template in loaded:
+            for letter in template.letters:
+                if letter["pdf"] is not None:
+                    letter["pdf"] = stand_in
     sources = [t for t in loaded if states is None or t.claim["status"] in states]
     if not sources and count > result.templates:
         raise RuntimeError(f"no template ended in {states}: nothing to clone")
@@ -220,6 +245,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=500, help="clones per transaction")
     parser.add_argument("--fresh", action="store_true", help="drop every table first")
     parser.add_argument("--no-seal", action="store_true", help="do not seal the history at the end")
+    parser.add_argument(
+        "--small-letters", action="store_true", help="clones' letters get a ~1 KB stand-in PDF"
+    )
     args = parser.parse_args(argv)
     if args.claims < 1 or args.templates < 1 or args.batch < 1:
         parser.error("--claims, --templates and --batch must be at least 1")
@@ -232,6 +260,7 @@ def main(argv: list[str] | None = None) -> None:
                 args.templates,
                 seal=not args.no_seal,
                 batch=args.batch,
+                small_letters=args.small_letters,
             )
         except ValueError as error:
             parser.error(str(error))

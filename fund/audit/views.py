@@ -56,7 +56,9 @@ def index():
         category=args.get("category", "") if args.get("category", "") in CATEGORY_LABELS else "",
         officer=args.get("officer", "").strip(),
         status=args.get("status", "") if args.get("status", "") in STATUS_LABELS else "",
-        page=args.get("page", 1, type=int),
+        after=args.get("after", "")[:80],
+        before=args.get("before", "")[:80],
+        page=min(max(1, args.get("page", 1, type=int)), 10**6),
     )
     page = audit_views.search_claims(_me(), search)
     keep = {

@@ -17,6 +17,7 @@ from .people import ROLES, ApiToken, StaffSignInFailure, User, UserRole
 from .portal import PortalSignInFailure
 from .recourse import ConvictedOffender, Conviction, OffenderDebt, RecourseCase, RecoveredPayment
 from .reference import MciRate
+from .reports import DashboardCount
 from .workflow import HumanTask, ProcessFile, ProcessVersion, Timer, WorkflowEvent, WorkflowInstance
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Claimant",
     "ConvictedOffender",
     "Conviction",
+    "DashboardCount",
     "HumanTask",
     "Letter",
     "MciRate",

@@ -42,6 +42,10 @@ class Claim(db.Model):
         Index("ix_claims_status_category", "status", "category"),
         # The claims of one victim in one criminal case: found with one indexed query.
         Index("ix_claims_victim_case", "victim_iin", "erdr_number"),
+        # The auditors' search: newest first (and by period), by status or category in the same order.
+        Index("ix_claims_submitted", "submitted_at", "id"),
+        Index("ix_claims_status_submitted", "status", "submitted_at", "id"),
+        Index("ix_claims_category_submitted", "category", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

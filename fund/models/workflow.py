@@ -59,7 +59,11 @@ class WorkflowEvent(db.Model):
     """One command applied to a claim's process. Append-only; each event hashes the previous."""
 
     __tablename__ = "workflow_events"
-    __table_args__ = (UniqueConstraint("claim_id", "sequence", name="uq_workflow_events_claim_sequence"),)
+    __table_args__ = (
+        UniqueConstraint("claim_id", "sequence", name="uq_workflow_events_claim_sequence"),
+        # The auditors' search by officer: the claims someone acted on.
+        Index("ix_workflow_events_actor", "actor", "claim_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
@@ -78,9 +82,10 @@ class HumanTask(db.Model):
     """Projection of the user tasks for worklists: one row per task the process made ready."""
 
     __tablename__ = "human_tasks"
-    # The worklist's sort orders, each behind (state, role): oldest/newest, due date, claim reference.
+    # The worklist's sort orders, each behind (state, role): oldest/newest, due date, claim reference;
+    # each ends with the id, the tie-break of the page order (tasks made by one command share a time).
     __table_args__ = (
-        Index("ix_human_tasks_open_by_role", "state", "role", "created_at"),
+        Index("ix_human_tasks_open_by_role", "state", "role", "created_at", "id"),
         Index("ix_human_tasks_open_by_due", "state", "role", "due_at", "id"),
         Index("ix_human_tasks_open_by_claim", "state", "role", "claim_id", "id"),
     )

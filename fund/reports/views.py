@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from fund.common.time import utc_now
 from fund.common.wording import CATEGORY_LABELS, label
+from fund.reports import counts
 from fund.reports import dashboard as reports
 from fund.web import charts
 from fund.web.formatting import short_label, template_helpers
@@ -27,10 +28,11 @@ dashboard_blueprint.context_processor(template_helpers)
 @login_required
 def index():
     """Claims by status and category, open claims' ages, SLA breaches, decisions per week and time
-    to decision, as of now; and the fund's ledger (paid, recovered, outstanding) for its readers."""
+    to decision, as the worker last counted them (every few minutes: ``counts``); and the fund's
+    ledger (paid, recovered, outstanding) for its readers, as of now."""
     weeks = request.args.get("weeks", reports.DEFAULT_WEEKS, type=int)
     now = utc_now()
-    board = reports.dashboard(current_user._get_current_object(), now, weeks)
+    board = counts.counted_dashboard(current_user._get_current_object(), now, weeks)
     claims, sla = board.claims, board.sla
     drawings = {
         "status": charts.horizontal_bar_chart(
@@ -72,6 +74,7 @@ def index():
             (code, label(CATEGORY_LABELS, code), times)
             for code, times in board.time_to_decision.by_category.items()
         ],
+        recount_minutes=int(counts.RECOUNT_AFTER.total_seconds() // 60),
         claim_links="officer.claim" in current_app.view_functions,  # the claim page, masked for all
         added_panels=panels(DASHBOARD, current_user._get_current_object(), now),
     )

@@ -6,15 +6,14 @@ access codes stored as keyed hashes (HMAC-SHA256) while codes stored with scrypt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from fund.extensions import db
 from fund.models import Claim, PortalSignInFailure
 from tests.conftest import error_of
+from tests.db_helpers import round_trips
 
 ROUND_TRIPS_PER_LOOKUP = 4  # issue 13's target, BEGIN and COMMIT included
 WRONG_CODE = "AAAA-BBBB-CCCC"
@@ -34,29 +33,6 @@ def store_hash(reference: str, access_code_hash: str) -> None:
         update(Claim).where(Claim.reference == reference).values(access_code_hash=access_code_hash)
     )
     db.session.commit()
-
-
-@contextmanager
-def round_trips() -> Iterator[list[str]]:
-    """What the request sends to the database, as PostgreSQL receives it: every statement the
-    engine executes (``before_cursor_execute``), and each transaction's BEGIN and its COMMIT or
-    ROLLBACK (the engine's ``begin``/``commit``/``rollback`` events; psycopg sends each as a round
-    trip of its own, pysqlite sends BEGIN only before a write)."""
-    sent: list[str] = []
-    listeners = {
-        "before_cursor_execute": lambda conn, cursor, statement, *rest: sent.append(statement),
-        "begin": lambda conn: sent.append("BEGIN"),
-        "commit": lambda conn: sent.append("COMMIT"),
-        "rollback": lambda conn: sent.append("ROLLBACK"),
-    }
-    db.session.remove()  # the request starts with no transaction open, as on a server
-    for name, listener in listeners.items():
-        event.listen(db.engine, name, listener)
-    try:
-        yield sent
-    finally:
-        for name, listener in listeners.items():
-            event.remove(db.engine, name, listener)
 
 
 def test_a_status_lookup_takes_at_most_four_round_trips_and_reads_no_letter_pdf(client, submit, clock):

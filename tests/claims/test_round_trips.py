@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from fund.extensions import db
-from tests.api.test_api_status_lookup import round_trips
 from tests.conftest import TORTURE_REVIEW_APPROVE
+from tests.db_helpers import round_trips
 
 BUDGETS = {  # round trips of one task completion, by database
     "postgresql": {"intake_check": 7, "approval": 8},

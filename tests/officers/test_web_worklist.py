@@ -12,11 +12,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 
 from fund.extensions import db
 from fund.models import Claim, HumanTask
 from fund.officers import worklist as worklist_service
+from tests.db_helpers import statements_while
 from tests.officer_helpers import (
     browser,
     form_on,
@@ -315,20 +316,6 @@ def add_open_tasks(claim_reference: str, count: int, start) -> None:
     db.session.commit()
 
 
-def statements_while(action) -> list[str]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return seen
-
-
 def test_rendering_the_worklist_takes_the_same_few_queries_for_300_tasks_as_for_5(
     app, staff, submit, web_clock
 ):
@@ -355,6 +342,30 @@ def test_rendering_the_worklist_takes_the_same_few_queries_for_300_tasks_as_for_
     for statement in many:
         assert "snapshot" not in statement and "workflow_instances" not in statement, statement
         assert "workflow_events" not in statement, statement
+
+
+def test_a_category_no_task_is_of_is_counted_and_no_task_read_then(app, staff, three_claims):
+    client = browser(app, staff, "dana", "intake")
+    client.get("/worklist")
+
+    answers = []
+    seen = statements_while(lambda: answers.append(client.get("/worklist?category=death")))
+
+    assert rows(answers[0]) == [] and "0 tasks match the filters." in main_text(answers[0])
+    assert len([s for s in seen if "human_tasks" in s]) == 1  # the count; no page to look for
+    assert len(rows(client.get("/worklist?category=torture"))) == 1
+
+
+def test_with_a_category_the_tasks_are_counted_up_to_a_lower_limit(
+    app, staff, submit, web_clock, monkeypatch
+):
+    monkeypatch.setattr(worklist_service, "CATEGORY_COUNT_LIMIT", 2)
+    for _ in range(3):
+        submit()
+    client = browser(app, staff, "dana", "intake")
+
+    assert "More than 2 tasks match the filters" in main_text(client.get("/worklist?category=torture"))
+    assert "3 tasks · page 1 of 1" in main_text(client.get("/worklist"))
 
 
 EXPECTED_INDEX = {

@@ -138,6 +138,7 @@ def test_claims_are_counted_by_status_and_by_category(fund_at_work):
         "sexual_violence_minor": 0,
         "grave_harm": 1,
         "death": 0,
+        "to_verify": 0,  # the rules could not decide from the law: a reviewer decides
         "ineligible": 0,
     }
     assert table.total == 5
