@@ -3,7 +3,9 @@
 Every change to a claim's process goes through :func:`apply_command`: lock the instance, run the
 engine command, append the event (chained to the previous one by hash), store the snapshot, and
 rewrite the projections the pages read (claim status and amounts, worklist tasks, timers, due
-letters). The caller commits; if anything fails, nothing of it is kept.
+letters, the claimant's message) — all of it sent as one statement on PostgreSQL. The caller
+commits; if anything fails, nothing of it is kept. The letters the command made due are rendered
+after the commit (:mod:`fund.claims.letter_issuing`).
 """
 
 from __future__ import annotations
