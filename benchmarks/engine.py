@@ -167,7 +167,7 @@ def run_in_turns(
 # --- the run --------------------------------------------------------------------------------
 
 
-def _revision() -> str:
+def code_revision() -> str:
     """The commit measured, '-dirty' if the working tree has changes (the figures belong to it)."""
     try:
         return subprocess.run(
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     print(
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · code {_revision()} · "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · code {code_revision()} · "
         f"Python {platform.python_version()} · {os.cpu_count()} CPUs · "
         f"load average {os.getloadavg()[0]:.2f} (other work skews the figures)\n"
         f"per level: {args.claims} straight claims ({len(STRAIGHT_PATH)} steps) in {args.rounds} rounds, "

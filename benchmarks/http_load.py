@@ -52,7 +52,7 @@ from typing import Any
 from claim_drivers import BareLoop
 from claim_paths import STRAIGHT_PATH, USERS, Action, claim_body
 from claimants import make_iban, make_iin
-from engine import BASELINE, run_claims
+from engine import BASELINE, code_revision, run_claims
 from sqlalchemy.engine import URL, make_url
 
 from workflows.specs import load_process, read_process_files
@@ -445,18 +445,6 @@ def report(http: dict, cpu: dict[str, float], counts: dict[str, list[float]], ba
     )
 
 
-def _revision() -> str:
-    try:
-        return subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> None:
     """Set up the database and gunicorn, drive the clients, run the bare loop, print the report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -477,7 +465,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     url = make_url(args.database)
     print(
-        f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC · code {_revision()} · "
+        f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC · code {code_revision()} · "
         f"Python {platform.python_version()} · {os.cpu_count()} CPUs · "
         f"load average {os.getloadavg()[0]:.2f} (other work skews the figures)",
         flush=True,

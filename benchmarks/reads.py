@@ -43,7 +43,6 @@ import logging
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -58,6 +57,7 @@ from sqlalchemy import event, func, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bulk_claims import fill_claims, open_database  # noqa: E402
+from benchmarks.engine import code_revision  # noqa: E402
 
 DEFAULT_DATABASE = "postgresql+psycopg://root@127.0.0.1:5432/fund_reads"
 STAFF_PASSWORD = "bulk claims password"  # benchmarks/genuine_claims.py creates the staff with it
@@ -366,20 +366,6 @@ def table(results: list[Timing], before: dict[str, Timing] | None, heading: str)
     return "\n".join(lines)
 
 
-def _revision() -> str:
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{head} + working tree" if dirty.strip() else head
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -433,7 +419,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.only:
         listed = [read for read in listed if args.only in read.name]
     heading = (
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · code {args.code or _revision()} · {claims} claims · "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · code {args.code or code_revision()} · {claims} claims · "
         f"{app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1].split('+')[0]} · {os.cpu_count()} CPUs · "
         f"load average {os.getloadavg()[0]:.2f} · {args.repeat} requests per read after {args.warm}"
     )
