@@ -7,6 +7,7 @@ so that the figures compare with each other rather than with another day's machi
   bare/snapshot      SpiffWorkflow alone, our spec-less snapshot. THE BASELINE: the least work a
                      stateless integration of SpiffWorkflow can do per step (restore, run, serialize)
   engine             workflows.engine commands on snapshots
+  engine/warm        the same, each claim's workflow kept live between its commands (workflows.warm)
   services/sqlite    fund.services on a SQLite file, one transaction per command
   services/postgres  the same on PostgreSQL
 
@@ -220,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         BareLoop("bare/spiff-json", process, spec_in_snapshot=True),
         BareLoop(BASELINE, process, spec_in_snapshot=False),
         EngineDriver(process),
+        EngineDriver(process, warm=True),
         ServicesDriver("services/sqlite", f"sqlite:///{workdir.name}/fund.sqlite3"),
     ]
     if not args.skip_postgres:

@@ -13,7 +13,9 @@ from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import db, migrate
+from workflows.warm import WarmWorkflows
+
+from .extensions import WARM_WORKFLOWS, db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=int(os.environ.get("FUND_MAX_UPLOAD_MB", "15")) * 1024 * 1024,
         # Letters rendered by the workers only, not after each command in the officer's request.
         FUND_LETTERS_BY_WORKER=os.environ.get("FUND_LETTERS_BY_WORKER", "").lower() in ("1", "true", "yes"),
+        # Claims' workflows kept live between commands in each server process (0: restore every time).
+        FUND_WARM_WORKFLOWS=int(os.environ.get("FUND_WARM_WORKFLOWS", "256")),
     )
     for name in ("FUND_PORTAL_MAX_FAILURES", "FUND_PORTAL_LOCK_MINUTES", "FUND_PORTAL_MAX_FILES"):
         if os.environ.get(name):  # otherwise the portal's services use their documented defaults
@@ -66,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("spiff").setLevel(logging.WARNING)  # it logs every task state change
 
     app.extensions["fund_app_factory"] = create_app  # how to make this app again (audit's worker processes)
+    app.extensions[WARM_WORKFLOWS] = WarmWorkflows(app.config["FUND_WARM_WORKFLOWS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
 

@@ -37,3 +37,13 @@ def drop_every_table() -> None:
             if table.name in existing:
                 connection.execute(text(f'DROP TABLE "{table.name}"{cascade}'))
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+WARM_WORKFLOWS = "fund.warm_workflows"  # app.extensions key: this server process's warm workflows
+
+
+def warm_workflows():
+    """This application's warm workflows (:mod:`workflows.warm`), or None outside an application."""
+    from flask import current_app, has_app_context
+
+    return current_app.extensions.get(WARM_WORKFLOWS) if has_app_context() else None

@@ -17,6 +17,7 @@ from typing import Any
 from workflows import engine
 from workflows.engine import CommandContext, OutboundMessage, Outcome, ReadyTask
 from workflows.specs import ProcessFiles, ProcessSpec, load_process, read_process_files
+from workflows.warm import WarmWorkflows
 
 # The fund found no other claim of the same victim and criminal case (the tasks observing it).
 NO_OTHER_CLAIMS = {"prior_claims": "none"}
@@ -148,9 +149,10 @@ class Command:
 
 
 def apply(process: ProcessSpec, key: str, state: str | None, command: Command,
-          rates: tuple[tuple[date, int], ...] = MCI_RATES) -> Outcome:
-    """Apply one recorded command to ``state`` (None before the start)."""
-    ctx = CommandContext(command.actor, command.at, rates)
+          rates: tuple[tuple[date, int], ...] = MCI_RATES, warm: WarmWorkflows | None = None) -> Outcome:
+    """Apply one recorded command to ``state`` (None before the start); ``warm``: the shelf of
+    live workflows to take it from and leave it on (none: restored from ``state`` every time)."""
+    ctx = CommandContext(command.actor, command.at, rates, warm=warm)
     if command.kind == "start":
         return engine.start(process, key, command.data, ctx)
     assert state is not None
@@ -181,8 +183,9 @@ class Claim:
 
     def __init__(self, facts: dict[str, Any] | None = None, *, key: str = "CLM-2026-000001",
                  at: datetime = T0, rates: tuple[tuple[date, int], ...] = MCI_RATES,
-                 process: ProcessSpec | None = None) -> None:
+                 process: ProcessSpec | None = None, warm: WarmWorkflows | None = None) -> None:
         self.process = process or shipped_process()
+        self.warm = warm
         self.key = key
         self.rates = rates
         self.now = at
@@ -252,7 +255,7 @@ class Claim:
 
     def _apply(self, command: Command) -> Claim:
         outcome = apply(self.process, self.key, self.outcomes[-1].state if self.outcomes else None,
-                        command, self.rates)
+                        command, self.rates, self.warm)
         if command.at > self.now:
             self.now = command.at
         self.commands.append(command)
@@ -311,14 +314,14 @@ def drive_to_rejection(claim: Claim) -> Claim:
     return claim
 
 
-def drive_longest_claim(key: str = "CLM-2026-000999") -> Claim:
+def drive_longest_claim(key: str = "CLM-2026-000999", warm: WarmWorkflows | None = None) -> Claim:
     """The longest history the process allows, ending paid.
 
     Five document requests and a sixth incomplete check (review anyway), three review rounds each
     returned by the approver, a final rejection, reconsideration, a return that can only lead to
     the final decision, approval, four failed payments and then payment.
     """
-    claim = Claim(claim_facts("torture"), key=key)
+    claim = Claim(claim_facts("torture"), key=key, warm=warm)
     for _ in range(5):
         claim.request_documents("forensic_medical_report").later(days=10)
         claim.submit_documents("forensic_medical_report").later(days=1)

@@ -30,6 +30,7 @@ from .clock import command_scope
 from .forms import clean_form_data, validate_form_data
 from .serialization import SCRIPT_ENGINE, dump_snapshot, load_snapshot, state_digest, to_jsonable
 from .specs import ProcessSpec
+from .warm import WarmWorkflows
 
 # SpiffWorkflow's task iterator stops at this depth and the workflow then reports itself
 # complete while work remains; every loop in bpmn/ is bounded far below it (see tests).
@@ -81,6 +82,8 @@ class CommandContext:
     # (effective date, tenge) pairs, or a function returning them: called only if the process
     # reads the MCI (Outcome.mci_rates then holds what it read, for the command's record).
     mci_rates: tuple[tuple[date, int], ...] | Callable[[], tuple[tuple[date, int], ...]] = ()
+    # Where live workflows wait between commands (:mod:`workflows.warm`); None: restore every time.
+    warm: WarmWorkflows | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def start(process: ProcessSpec, instance_key: str, data: dict[str, Any], ctx: Co
         first = workflow.get_next_task(state=TaskState.READY)
         first.data.update(data)
         steps = _run_engine(workflow)
-        return _outcome(process, workflow, engine_state, scope, steps)
+        return _outcome(process, workflow, engine_state, scope, steps, ctx)
 
 
 def complete_task(
@@ -183,7 +186,7 @@ def complete_task(
         _guard(task.run)
         completed_by.setdefault(info.name, []).append(ctx.actor)
         steps += _run_engine(workflow)
-        return _outcome(process, workflow, engine_state, scope, steps)
+        return _outcome(process, workflow, engine_state, scope, steps, ctx)
 
 
 def deliver_message(
@@ -198,20 +201,21 @@ def deliver_message(
             raise NotWaitingForMessage(f"the claim is not waiting for '{name}' now")
         _guard(lambda: workflow.catch(BpmnEvent(MessageEventDefinition(name), dict(payload))))
         steps += _run_engine(workflow)
-        return _outcome(process, workflow, engine_state, scope, steps)
+        return _outcome(process, workflow, engine_state, scope, steps, ctx)
 
 
 def fire_due_timers(process: ProcessSpec, state: str, ctx: CommandContext) -> Outcome:
     """Fire every timer of the instance that is due at ``ctx.at``; steps are empty if none was."""
     with _restored(process, state, ctx) as (workflow, engine_state, scope):
         steps = _run_engine(workflow)
-        return _outcome(process, workflow, engine_state, scope, steps)
+        return _outcome(process, workflow, engine_state, scope, steps, ctx)
 
 
 def inspect(process: ProcessSpec, state: str, at: datetime) -> Outcome:
     """The outcome view of a stored state without changing it (``at`` is needed to restore)."""
-    with _restored(process, state, CommandContext("inspector", at)) as (workflow, engine_state, scope):
-        return _outcome(process, workflow, engine_state, scope, [])
+    ctx = CommandContext("inspector", at)
+    with _restored(process, state, ctx) as (workflow, engine_state, scope):
+        return _outcome(process, workflow, engine_state, scope, [], ctx)
 
 
 # --- mechanics -------------------------------------------------------------------------------
@@ -219,7 +223,17 @@ def inspect(process: ProcessSpec, state: str, at: datetime) -> Outcome:
 
 @contextmanager
 def _restored(process: ProcessSpec, state: str, ctx: CommandContext):
-    """Restore a snapshot inside the command's scope (restoring tasks reads the clock)."""
+    """The workflow in ``state``, inside the command's scope: the live one left by the command
+    that produced this state if ``ctx.warm`` still has it, else restored from the snapshot
+    (restoring tasks reads the clock, so it is done inside the scope)."""
+    live = ctx.warm.take(state_digest(state), process.spec) if ctx.warm is not None else None
+    if live is not None:
+        workflow, engine_state = live
+        with command_scope(
+            ctx.at, engine_state["instance_key"], engine_state["next_task_number"], ctx.mci_rates
+        ) as scope:
+            yield workflow, engine_state, scope
+        return
     body = json.loads(state)
     engine = body["engine"]
     with command_scope(ctx.at, engine["instance_key"], engine["next_task_number"], ctx.mci_rates) as scope:
@@ -276,9 +290,7 @@ def _matched_rules(dmn, task) -> dict[str, Any]:
     return {
         "table": table.name or table.id,
         "hit_policy": table.hit_policy,
-        "rules": [
-            {"row": rule.row_number, "description": (rule.description or "").strip()} for rule in rows
-        ],
+        "rules": [{"row": rule.row_number, "description": (rule.description or "").strip()} for rule in rows],
     }
 
 
@@ -310,18 +322,42 @@ def _event_definitions(task) -> list:
     return [definition] if definition is not None else []
 
 
-def _waiting_messages(workflow: BpmnWorkflow) -> list[str]:
+@dataclass
+class _LiveTasks:
+    """The tasks of a workflow that are not finished, by state, from one walk of its task tree.
+
+    The walk is SpiffWorkflow's own iterator with the filter ``READY | WAITING | STARTED``: it
+    prunes the tree exactly as a query for any one of those states does (finished subprocesses
+    and predicted branches are not entered), so each list holds what ``get_tasks(state=…)`` would
+    return, in the same order.
+    """
+
+    ready: list = field(default_factory=list)
+    waiting: list = field(default_factory=list)
+    started: list = field(default_factory=list)
+
+    @classmethod
+    def of(cls, workflow: BpmnWorkflow) -> _LiveTasks:
+        live = cls()
+        by_state = {TaskState.READY: live.ready, TaskState.WAITING: live.waiting}
+        by_state[TaskState.STARTED] = live.started
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            by_state[task.state].append(task)
+        return live
+
+
+def _waiting_messages(workflow: BpmnWorkflow, live: _LiveTasks | None = None) -> list[str]:
     names = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in (live or _LiveTasks.of(workflow)).waiting:
         for definition in _event_definitions(task):
             if isinstance(definition, BaseMessageDefinition) and definition.name not in names:
                 names.append(definition.name)
     return names
 
 
-def _timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
+def _timers(live: _LiveTasks) -> list[PendingTimer]:
     timers = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in live.waiting:
         if any(isinstance(d, TimerEventDefinition) for d in _event_definitions(task)):
             due = task._get_internal_data("event_value")
             if isinstance(due, str):
@@ -330,9 +366,9 @@ def _timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
     return timers
 
 
-def _ready_tasks(process: ProcessSpec, workflow: BpmnWorkflow) -> list[ReadyTask]:
+def _ready_tasks(process: ProcessSpec, live: _LiveTasks) -> list[ReadyTask]:
     ready = []
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+    for task in (task for task in live.ready if task.task_spec.manual):
         info = process.user_tasks[task.task_spec.name]
         created = datetime.fromtimestamp(task.last_state_change, UTC)
         due = created + timedelta(days=info.due_days) if info.due_days else None
@@ -352,7 +388,7 @@ def _ready_tasks(process: ProcessSpec, workflow: BpmnWorkflow) -> list[ReadyTask
     return ready
 
 
-def _claim_status(workflow: BpmnWorkflow, ready: list[ReadyTask]) -> str | None:
+def _claim_status(workflow: BpmnWorkflow, ready: list[ReadyTask], live: _LiveTasks) -> str | None:
     """The status the BPMN declares for where the claim is now (property ``claim_status``)."""
     if workflow.completed:
         ends = [
@@ -364,19 +400,19 @@ def _claim_status(workflow: BpmnWorkflow, ready: list[ReadyTask]) -> str | None:
     for task in ready:
         if task.claim_status:
             return task.claim_status
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in live.waiting:
         if _props(task).get("claim_status"):
             return _props(task)["claim_status"]
     return None
 
 
-def _current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+def _current_data(workflow: BpmnWorkflow, live: _LiveTasks) -> dict[str, Any]:
     """The claim's process data now: the data of the task where the main process waits."""
     if workflow.completed:
         return dict(workflow.data)
-    for state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
-        for task in workflow.get_tasks(state=state, skip_subprocesses=True):
-            if getattr(task.task_spec, "bpmn_id", None):
+    for tasks in (live.ready, live.waiting, live.started):
+        for task in tasks:  # the main process's own tasks, not its subprocesses'
+            if task.workflow is workflow and getattr(task.task_spec, "bpmn_id", None):
                 return dict(task.data)
     return dict(workflow.data)
 
@@ -390,25 +426,30 @@ def _max_depth(workflow: BpmnWorkflow) -> int:
     return deepest
 
 
-def _outcome(process, workflow, engine_state, scope, steps) -> Outcome:
+def _outcome(process, workflow, engine_state, scope, steps, ctx: CommandContext) -> Outcome:
     engine_state["next_task_number"] = scope.next_task_number
     outbound = [
         OutboundMessage(e.event_definition.name, to_jsonable(e.payload or {})) for e in workflow.get_events()
     ]
     snapshot = dump_snapshot(workflow, engine_state)
-    ready = _ready_tasks(process, workflow)
-    return Outcome(
+    digest = state_digest(snapshot)
+    live = _LiveTasks.of(workflow)
+    ready = _ready_tasks(process, live)
+    outcome = Outcome(
         state=snapshot,
-        digest=state_digest(snapshot),
-        status=_claim_status(workflow, ready),
+        digest=digest,
+        status=_claim_status(workflow, ready, live),
         completed=workflow.completed,
-        data=to_jsonable(_current_data(workflow)),
+        data=to_jsonable(_current_data(workflow, live)),
         ready_tasks=ready,
-        timers=_timers(workflow),
-        waiting_messages=_waiting_messages(workflow),
+        timers=_timers(live),
+        waiting_messages=_waiting_messages(workflow, live),
         outbound=outbound,
         steps=steps,
         max_task_depth=_max_depth(workflow),
         used_mci_rates=scope.mci_rates_read,
         mci_rates=scope.mci_rates if scope.mci_rates_read else (),
     )
+    if ctx.warm is not None:  # the command is done: its workflow waits for the claim's next one
+        ctx.warm.keep(digest, workflow, engine_state)
+    return outcome

@@ -21,7 +21,7 @@ from fund.claims.history import GENESIS_HASH, event_hash, event_result, rates_to
 from fund.claims.process_versions import process_for_version
 from fund.common.errors import Conflict
 from fund.common.new_rows import insert_missing_statements
-from fund.extensions import db
+from fund.extensions import db, warm_workflows
 from fund.models import (
     Claim,
     HumanTask,
@@ -128,7 +128,8 @@ def apply_command(
         instance = lock_instance(claim)
     version = instance.process_version if instance is not None else process_version
     process = process_for_version(version)
-    ctx = CommandContext(actor, now, mci_rates)  # read only if the process reads the MCI
+    # The MCI is read only if the process reads it; the workflow is taken warm if this process has it.
+    ctx = CommandContext(actor, now, mci_rates, warm=warm_workflows())
     outcome = command(process, instance.snapshot if instance is not None else None, ctx)
 
     recorded_input = dict(event_input)
@@ -151,12 +152,14 @@ def apply_command(
     }  # fmt: skip
     claim_values = _claim_projection(claim, outcome, now)
 
+    # Core statements on the tables: the ORM has nothing to add to them, only time.
+    instances, claims = WorkflowInstance.__table__, Claim.__table__
     writes = [
-        insert(WorkflowEvent).values(event),
-        update(WorkflowInstance)
-        .where(WorkflowInstance.id == instance.id, WorkflowInstance.version == instance.version)
+        insert(WorkflowEvent.__table__).values(event),
+        update(instances)
+        .where(instances.c.id == instance.id, instances.c.version == instance.version)
         .values(**instance_values, version=instance.version + 1),
-        update(Claim).where(Claim.id == claim.id).values(**claim_values),
+        update(claims).where(claims.c.id == claim.id).values(**claim_values),
         *_worklist_and_timers(claim, outcome, now, actor, completed_task_id),
     ]
     letters = [
@@ -166,13 +169,13 @@ def apply_command(
         if message.name.startswith(LETTER_MESSAGE_PREFIX)
     ]  # fmt: skip
     if letters:  # a statement each: one-row statements are compiled once and cached
-        writes += [insert(Letter).values(letter) for letter in letters]
+        writes += [insert(Letter.__table__).values(letter) for letter in letters]
         db.session.info.setdefault(_LETTERS_MADE_DUE, set()).add(claim.id)
     # The claimant's message about this change, in this same transaction (the outbox).
     status_now = claim_values.get("status", claim.status)
     message = claimant_notification(claim, previous_status, outcome, head["event_count"], now, status_now)
     if message is not None:
-        writes.append(insert(Notification).values(message))
+        writes.append(insert(Notification.__table__).values(message))
 
     if also is not None:
         writes += also(outcome)
@@ -271,11 +274,12 @@ def _worklist_and_timers(
     """The worklist and the timers by difference, without reading them first."""
     # Open tasks no longer ready close (the one completed; others cancelled, e.g. by a deadline);
     # the ready ones not there yet open. A task id is never reused, so the two never meet.
+    tasks, timers = HumanTask.__table__, Timer.__table__
     ready_ids = [task.id for task in outcome.ready_tasks]
-    closing = update(HumanTask).where(HumanTask.claim_id == claim.id, HumanTask.state == "open")
+    closing = update(tasks).where(tasks.c.claim_id == claim.id, tasks.c.state == "open")
     if ready_ids:
-        closing = closing.where(HumanTask.id.not_in(ready_ids))
-    this_one = HumanTask.id == completed_task_id if completed_task_id else false()
+        closing = closing.where(tasks.c.id.not_in(ready_ids))
+    this_one = tasks.c.id == completed_task_id if completed_task_id else false()
     writes = [
         closing.values(
             state=case((this_one, "completed"), else_="cancelled"),
@@ -284,7 +288,7 @@ def _worklist_and_timers(
         )
     ]
     opening = insert_missing_statements(
-        HumanTask,
+        tasks,
         [
             {
                 "id": task.id, "claim_id": claim.id, "name": task.name, "title": task.title,
@@ -296,11 +300,11 @@ def _worklist_and_timers(
     )  # fmt: skip
     # Timers likewise: a timer's due time never changes while it waits.
     timer_ids = [timer.task_id for timer in outcome.timers]
-    leaving = delete(Timer).where(Timer.claim_id == claim.id)
+    leaving = delete(timers).where(timers.c.claim_id == claim.id)
     if timer_ids:
-        leaving = leaving.where(Timer.id.not_in(timer_ids))
+        leaving = leaving.where(timers.c.id.not_in(timer_ids))
     arriving = insert_missing_statements(
-        Timer,
+        timers,
         [
             {"id": timer.task_id, "claim_id": claim.id, "name": timer.name, "due_at": timer.due_at}
             for timer in outcome.timers
