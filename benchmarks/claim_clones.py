@@ -144,6 +144,7 @@ class Ids:
 def clone_rows(template: Template, number: int, ids: Ids) -> dict[str, list[dict[str, Any]]]:
     """The rows of a new claim made from ``template``: new reference, claimant, hashes; by table."""
     from fund.claims.history import GENESIS_HASH, event_hash
+    from fund.claims.search_terms import phone_digits, search_names
     from fund.common.time import fund_date
     from workflows.serialization import state_digest
 
@@ -163,6 +164,9 @@ def clone_rows(template: Template, number: int, ids: Ids) -> dict[str, list[dict
             victim_full_name=f"Victim of claim {reference}",
             victim_iin=make_iin(claim["victim_birth_date"], 5000 + number),
         )
+    # The officers' search columns, as fund/claims/submission.py writes them.
+    claimant["phone_digits"] = phone_digits(claimant["phone"])
+    claim["search_names"] = search_names(claimant["full_name"], claim["victim_full_name"])
     letters, letter_ids = [], {}
     for row in template.letters:
         letter_ids[row["id"]] = ids.take("letters")

@@ -163,6 +163,43 @@ def demo_command() -> None:
     load_demo(click.echo)
 
 
+@click.group("keys")
+def keys_group() -> None:
+    """The key that signs letters."""
+
+
+@keys_group.command("demo")
+@click.option(
+    "--passphrase",
+    envvar="FUND_SIGNING_KEY_PASSPHRASE",
+    help="Passphrase of the PKCS#12 file (default: FUND_SIGNING_KEY_PASSPHRASE, else a random one).",
+)
+@click.option("--replace", is_flag=True, help="Replace demo keys made before.")
+@with_appcontext
+def keys_demo_command(passphrase: str | None, replace: bool) -> None:
+    """Make a demo root certificate and a letter-signing key under instance/signing/ (demo only)."""
+    import secrets
+    from pathlib import Path
+
+    from fund.letters.signing import DEMO_DIRECTORY, DEMO_KEY_FILE, make_demo_keys
+
+    directory = Path(current_app.instance_path) / DEMO_DIRECTORY
+    if (directory / DEMO_KEY_FILE).exists() and not replace:
+        click.echo(
+            f"error: {directory / DEMO_KEY_FILE} exists: letters signed with it verify only against its "
+            "root; pass --replace to make new demo keys anyway",
+            err=True,
+        )
+        sys.exit(2)
+    keys = make_demo_keys(directory, passphrase or secrets.token_urlsafe(18))
+    click.echo(f"demo root certificate: {keys.root_pem}")
+    click.echo(f"demo signing key and certificate: {keys.key_p12}")
+    click.echo("letters are signed once these are set (a demo key: never for real letters):")
+    click.echo(f"  export FUND_SIGNING_KEY={keys.key_p12}")
+    click.echo(f"  export FUND_SIGNING_KEY_PASSPHRASE='{keys.passphrase}'")
+    click.echo(f"check a letter offline: pyhanko sign validate --trust {keys.root_pem} letter.pdf")
+
+
 @click.group("claims")
 def claims_group() -> None:
     """Claims."""
@@ -238,12 +275,14 @@ def tasks_list_command(role: str | None) -> None:
 def worker_command(once: bool, interval: float) -> None:
     """Fire due timers, issue due letters, send e-mails and seal the history daily; several workers
     may share one PostgreSQL database."""
-    from fund.worker import run_round
+    from fund.operations.heartbeats import this_worker_id
+    from fund.worker import run_recorded_round
 
     stopping = _stop_on_sigterm(install=not once)
     timers_failed = False
+    worker_id = this_worker_id()
     while True:
-        done = run_round(utc_now, should_stop=stopping.is_set)
+        done = run_recorded_round(worker_id, utc_now, should_stop=stopping.is_set)
         if done.timers_fired or once:
             click.echo(f"fired timers of {len(done.timers_fired)} claim(s)")
         if done.timers_failed:  # each is logged with its traceback; they keep their timers
@@ -259,20 +298,69 @@ def worker_command(once: bool, interval: float) -> None:
             click.echo("sealed the history (daily seal)")
         if once or stopping.is_set():
             if stopping.is_set():
-                click.echo("worker stopped (SIGTERM)")
+                click.echo(f"worker stopped ({getattr(stopping, 'signal_name', 'SIGTERM')})")
             sys.exit(1 if once and timers_failed else 0)
         stopping.wait(interval)
 
 
 def _stop_on_sigterm(install: bool):  # noqa: ANN202 - a threading.Event
-    """An event set by SIGTERM (systemd's stop): the worker finishes the claim in hand, then exits."""
+    """An event set by SIGTERM (systemd's stop) or SIGINT (Ctrl-C, as under ``fund serve``): the
+    worker finishes the claim in hand, then exits. The signal's name is kept as ``signal_name``."""
     import signal
     import threading
 
     stopping = threading.Event()
+
+    def stop(signum: int, _frame: object) -> None:
+        stopping.signal_name = signal.Signals(signum).name
+        stopping.set()
+
     if install and threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
     return stopping
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="the address to listen on")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="the port")
+@click.option(
+    "--worker-interval",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    envvar="FUND_WORKER_INTERVAL",
+    help="seconds between the worker's rounds (env FUND_WORKER_INTERVAL)",
+)
+@with_appcontext
+def serve_command(host: str, port: int, worker_interval: float) -> None:
+    """Serve the application with one worker (the quick start; SQLite): timers fire, e-mail is sent,
+    the history is sealed. Ctrl-C or SIGTERM stops both. Production runs gunicorn and `fund worker`."""
+    from fund.operations.serve import serve
+
+    try:
+        code = serve(current_app._get_current_object(), host, port, worker_interval, click.echo)
+    except OSError as error:  # the port is taken, or the address is not this machine's
+        click.echo(f"error: cannot listen on {host}:{port}: {error.strerror or error}", err=True)
+        code = 2
+    sys.exit(code)
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """List what is not ready for production, one line each with what to do; exit 1 when anything is."""
+    from fund.demo import DEMO_EMAIL_DOMAIN, DEMO_USERS, demo_password
+    from fund.operations.doctor import production_findings
+
+    demo_accounts = [(username, demo_password(username)) for username, _name, _roles in DEMO_USERS]
+    findings = production_findings(utc_now(), demo_accounts, DEMO_EMAIL_DOMAIN)
+    for finding in findings:
+        click.echo(f"NOT READY {finding.name}: {finding.problem}. Do: {finding.remedy}")
+    if findings:
+        click.echo(f"{len(findings)} thing(s) not ready for production")
+        sys.exit(1)
+    click.echo("ready for production: nothing found")
 
 
 @click.group("audit")
@@ -406,9 +494,12 @@ def register_commands(app) -> None:
         rules_group,
         user_group,
         demo_command,
+        keys_group,
         claims_group,
         tasks_group,
         worker_command,
+        serve_command,
+        doctor_command,
         audit_group,
     ):
         app.cli.add_command(command)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from fund.admin.contact_points import save_contact_point
 from fund.claims import messages, tasks, timers
 from fund.claims import submission as claims
 from fund.common import users
@@ -21,7 +22,7 @@ from fund.common.validation import iin_check_digit
 
 from .demo_payouts import Payout, Recourse, pay_batch, record_recourse
 from .extensions import db
-from .models import Claimant, HumanTask, User
+from .models import Claimant, ContactPoint, HumanTask, User
 
 DEMO_EMAIL_DOMAIN = "demo.fund.invalid"
 DEMO_USERS = [
@@ -33,6 +34,7 @@ DEMO_USERS = [
     ("finance2", "Fatima Finance", ["finance"]),
     ("auditor", "Aidos Auditor", ["auditor"]),
     ("admin", "Asel Admin", ["admin"]),
+    ("supervisor", "Saltanat Supervisor", ["supervisor"]),
 ]
 
 
@@ -175,8 +177,14 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
         ("submitted", dict(name="Ержан Төлеуов", language="kk", article="128", part="1", harm="none"), []),
         (
             "documents_requested",
-            dict(name="Марина Ким", language="ru", article="106", part="1", by_criminal_group=True,
-                 harm="grave_harm"),
+            dict(
+                name="Марина Ким",
+                language="ru",
+                article="106",
+                part="1",
+                by_criminal_group=True,
+                harm="grave_harm",
+            ),
             [missing],
         ),
         (
@@ -186,8 +194,14 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
         ),
         (
             "under_review",
-            dict(name="Sofia Petrova", language="en", article="106", part="1", by_criminal_group=True,
-                 harm="hiv_infection"),
+            dict(
+                name="Sofia Petrova",
+                language="en",
+                article="106",
+                part="1",
+                by_criminal_group=True,
+                harm="hiv_infection",
+            ),
             [done],
         ),
         (
@@ -262,8 +276,15 @@ def _scenarios() -> list[tuple[str, dict[str, Any], list[tuple]]]:
         ),
         (
             "closed_incomplete",
-            dict(name="Виктор Ли", language="ru", article="106", part="2", by_criminal_group=True,
-                 harm="grave_harm", days_ago=60),
+            dict(
+                name="Виктор Ли",
+                language="ru",
+                article="106",
+                part="2",
+                by_criminal_group=True,
+                harm="grave_harm",
+                days_ago=60,
+            ),
             [missing],
         ),
         (
@@ -335,6 +356,69 @@ def _run(drivers: list[_Driver]) -> list[str]:
             driver.steps.pop(0)
 
 
+# Contact points of the fund in three regions: plausible, and marked as demo data in every language
+# (the phone numbers end in 00 00, the e-mail domain is .invalid): not the fund's real offices.
+DEMO_CONTACT_POINTS = [
+    {
+        "region_code": "astana",
+        "region_kk": "Астана қаласы",
+        "region_ru": "город Астана",
+        "region_en": "Astana",
+        "address_kk": "Астана қ., Мәңгілік Ел даңғылы, 1 (демо-деректер, нақты мекенжай емес)",
+        "address_ru": "г. Астана, проспект Мангилик Ел, 1 (демо-данные, не настоящий адрес)",
+        "address_en": "1 Mangilik Yel Avenue, Astana (demo data, not a real address)",
+        "phone": "+7 7172 00 00 00",
+        "email": f"astana@{DEMO_EMAIL_DOMAIN}",
+        "hours_kk": "Дүйсенбі–жұма, 09:00–18:00, түскі үзіліс 13:00–14:00",
+        "hours_ru": "Понедельник–пятница, 09:00–18:00, перерыв 13:00–14:00",
+        "hours_en": "Monday to Friday, 09:00–18:00, lunch break 13:00–14:00",
+        "position": "10",
+        "active": "on",
+    },
+    {
+        "region_code": "almaty",
+        "region_kk": "Алматы қаласы",
+        "region_ru": "город Алматы",
+        "region_en": "Almaty",
+        "address_kk": "Алматы қ., Абай даңғылы, 1 (демо-деректер, нақты мекенжай емес)",
+        "address_ru": "г. Алматы, проспект Абая, 1 (демо-данные, не настоящий адрес)",
+        "address_en": "1 Abay Avenue, Almaty (demo data, not a real address)",
+        "phone": "+7 727 000 00 00",
+        "email": f"almaty@{DEMO_EMAIL_DOMAIN}",
+        "hours_kk": "Дүйсенбі–жұма, 09:00–18:00",
+        "hours_ru": "Понедельник–пятница, 09:00–18:00",
+        "hours_en": "Monday to Friday, 09:00–18:00",
+        "position": "20",
+        "active": "on",
+    },
+    {
+        "region_code": "shymkent",
+        "region_kk": "Шымкент қаласы",
+        "region_ru": "город Шымкент",
+        "region_en": "Shymkent",
+        "address_kk": "Шымкент қ., Тәуке хан даңғылы, 1 (демо-деректер, нақты мекенжай емес)",
+        "address_ru": "г. Шымкент, проспект Тауке хана, 1 (демо-данные, не настоящий адрес)",
+        "address_en": "1 Tauke Khan Avenue, Shymkent (demo data, not a real address)",
+        "phone": "+7 7252 00 00 00",
+        "email": f"shymkent@{DEMO_EMAIL_DOMAIN}",
+        "hours_kk": "Дүйсенбі–жұма, 09:00–18:00",
+        "hours_ru": "Понедельник–пятница, 09:00–18:00",
+        "hours_en": "Monday to Friday, 09:00–18:00",
+        "position": "30",
+        "active": "on",
+    },
+]
+
+
+def _load_contact_points(admin: User, now: datetime, echo: Callable[[str], None]) -> None:
+    """The demo contact points, once, added as the demo administrator adds them."""
+    if db.session.scalar(select(func.count()).select_from(ContactPoint)):
+        return
+    for form in DEMO_CONTACT_POINTS:
+        save_contact_point(admin, form, now)
+        echo(f"contact point {form['region_code']} (demo data)")
+
+
 def load_demo(echo: Callable[[str], None] = print) -> None:
     """Create the demo users and claims (once), then fire what is due now."""
     now = utc_now()
@@ -342,6 +426,7 @@ def load_demo(echo: Callable[[str], None] = print) -> None:
         if db.session.scalar(select(User).where(User.username == username)) is None:
             users.create_user(username, demo_password(username), roles, now, full_name)
         echo(f"user {username:<10} password {demo_password(username):<24} roles {', '.join(roles)}")
+    _load_contact_points(db.session.scalar(select(User).where(User.username == "admin")), now, echo)
     existing = db.session.scalar(
         select(func.count()).select_from(Claimant).where(Claimant.email.like(f"%@{DEMO_EMAIL_DOMAIN}"))
     )

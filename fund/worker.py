@@ -16,9 +16,11 @@ from datetime import datetime
 from fund.audit.seals import SEAL_LAG, seal_history
 from fund.claims.letter_issuing import issue_due_letters
 from fund.claims.timers import fire_due_timers
+from fund.common import idempotency_keys
 from fund.common.system import system_user
 from fund.extensions import db
 from fund.notifications.queue import send_due_notifications
+from fund.operations.heartbeats import round_finished, round_started
 from fund.recourse.cases import open_due_recourse_cases
 from fund.reports.counts import recount_if_due
 
@@ -38,6 +40,21 @@ class WorkerRound:
     notifications_sent: int | None = None
     sealed: bool | None = None
     dashboard_counted: bool | None = None
+    idempotency_keys_pruned: int | None = None
+
+    def problems(self) -> str | None:
+        """The jobs that failed in this round, for the worker's heartbeat (no personal data), or None."""
+        failed = [f"timers of {len(self.timers_failed)} claim(s)"] if self.timers_failed else []
+        jobs = {
+            "letters": self.letters_issued,
+            "recourse cases": self.recourse_opened,
+            "notifications": self.notifications_sent,
+            "daily seal": self.sealed,
+            "dashboard figures": self.dashboard_counted,
+            "idempotency keys": self.idempotency_keys_pruned,
+        }
+        failed += [name for name, result in jobs.items() if result is None]
+        return "failed: " + ", ".join(failed) if failed else None
 
 
 def fire_timers(clock: Clock, should_stop: Callable[[], bool] | None = None) -> tuple[list[str], list[str]]:
@@ -101,9 +118,19 @@ def count_dashboard(now: datetime) -> bool | None:
         return None
 
 
+def prune_idempotency_keys(now: datetime) -> int | None:
+    """Forget the API's idempotency keys past their 24 hours."""
+    try:
+        return idempotency_keys.prune_expired(now)
+    except Exception:  # logged; the next round prunes them
+        db.session.rollback()
+        log.exception("pruning idempotency keys failed")
+        return None
+
+
 def run_round(clock: Clock, should_stop: Callable[[], bool] | None = None) -> WorkerRound:
     """One round of every job, in order: timers, letters, recourse cases, notifications, the daily
-    seal, the dashboard's figures."""
+    seal, the dashboard's figures, the expired idempotency keys."""
     done = WorkerRound()
     done.timers_fired, done.timers_failed = fire_timers(clock, should_stop)
     done.letters_issued = issue_letters(clock)
@@ -111,4 +138,15 @@ def run_round(clock: Clock, should_stop: Callable[[], bool] | None = None) -> Wo
     done.notifications_sent = send_notifications(clock())
     done.sealed = seal_if_due(clock())
     done.dashboard_counted = count_dashboard(clock())
+    done.idempotency_keys_pruned = prune_idempotency_keys(clock())
+    return done
+
+
+def run_recorded_round(
+    worker_id: str, clock: Clock, should_stop: Callable[[], bool] | None = None
+) -> WorkerRound:
+    """:func:`run_round`, with the worker's heartbeat written as it starts and when it ends."""
+    round_started(worker_id, clock())
+    done = run_round(clock, should_stop)
+    round_finished(worker_id, clock(), done.problems())
     return done

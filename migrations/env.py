@@ -84,6 +84,10 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # SQLite's full-text search index tables (revision 0014) are not models: autogenerate leaves them.
+    from fund.models import in_declared_schema
+
+    conf_args.setdefault("include_object", in_declared_schema)
 
     connectable = get_engine()
 

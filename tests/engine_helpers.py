@@ -61,15 +61,20 @@ _FACTS_BY_CATEGORY: dict[str, dict[str, Any]] = {
     # Art. 128 part 1 (trafficking in persons): 30 MCI.
     "trafficking": {"article": "128", "article_part": "1", "harm": "none"},
     # Art. 120, paragraph 1) of part 3-1, against a girl of 13: 30 MCI.
-    "sexual_violence_minor": {"article": "120", "article_part": "3-1", "article_paragraph": 1, "harm": "none",
-                              "victim_birth_date": date(2012, 2, 1), "claimant_role": "representative"},
+    "sexual_violence_minor": {
+        "article": "120",
+        "article_part": "3-1",
+        "article_paragraph": 1,
+        "harm": "none",
+        "victim_birth_date": date(2012, 2, 1),
+        "claimant_role": "representative",
+    },
     # Art. 118 part 2 with grave harm to health: 40 MCI.
     "grave_harm": {"article": "118", "article_part": "2", "harm": "grave_harm"},
     # Art. 99 (murder), claimed by the successor: 50 MCI.
     "death": {"article": "99", "article_part": "1", "harm": "death", "claimant_role": "successor"},
     # Filed more than three years after recognition, no court decision: refused by the rules.
-    "ineligible": {"article": "146", "article_part": "3", "harm": "none",
-                   "recognized_on": date(2021, 6, 1)},
+    "ineligible": {"article": "146", "article_part": "3", "harm": "none", "recognized_on": date(2021, 6, 1)},
 }
 CATEGORIES = tuple(_FACTS_BY_CATEGORY)
 
@@ -106,8 +111,9 @@ def documents_missing(*documents: str) -> dict[str, Any]:
     return {"documents_complete": False, "missing_documents": list(documents or ["identity_document"])}
 
 
-def review_form(task_name: str, recommendation: str = "approve",
-                reasons: Iterable[str] = ()) -> dict[str, Any]:
+def review_form(
+    task_name: str, recommendation: str = "approve", reasons: Iterable[str] = ()
+) -> dict[str, Any]:
     form: dict[str, Any] = {"recommendation": recommendation}
     if recommendation == "reject":
         form["reasons"] = list(reasons or ["documents_inconsistent"])
@@ -148,8 +154,14 @@ class Command:
     observed: dict[str, Any] = field(default_factory=lambda: dict(NO_OTHER_CLAIMS))
 
 
-def apply(process: ProcessSpec, key: str, state: str | None, command: Command,
-          rates: tuple[tuple[date, int], ...] = MCI_RATES, warm: WarmWorkflows | None = None) -> Outcome:
+def apply(
+    process: ProcessSpec,
+    key: str,
+    state: str | None,
+    command: Command,
+    rates: tuple[tuple[date, int], ...] = MCI_RATES,
+    warm: WarmWorkflows | None = None,
+) -> Outcome:
     """Apply one recorded command to ``state`` (None before the start); ``warm``: the shelf of
     live workflows to take it from and leave it on (none: restored from ``state`` every time)."""
     ctx = CommandContext(command.actor, command.at, rates, warm=warm)
@@ -165,8 +177,12 @@ def apply(process: ProcessSpec, key: str, state: str | None, command: Command,
     raise ValueError(command.kind)
 
 
-def replay(commands: Iterable[Command], key: str, process: ProcessSpec | None = None,
-           rates: tuple[tuple[date, int], ...] = MCI_RATES) -> list[Outcome]:
+def replay(
+    commands: Iterable[Command],
+    key: str,
+    process: ProcessSpec | None = None,
+    rates: tuple[tuple[date, int], ...] = MCI_RATES,
+) -> list[Outcome]:
     """Apply ``commands`` from the start; the outcome of each, in order."""
     process = process or shipped_process()
     outcomes: list[Outcome] = []
@@ -181,9 +197,16 @@ def replay(commands: Iterable[Command], key: str, process: ProcessSpec | None = 
 class Claim:
     """A claim moving through the process on its own clock (``now``), one command at a time."""
 
-    def __init__(self, facts: dict[str, Any] | None = None, *, key: str = "CLM-2026-000001",
-                 at: datetime = T0, rates: tuple[tuple[date, int], ...] = MCI_RATES,
-                 process: ProcessSpec | None = None, warm: WarmWorkflows | None = None) -> None:
+    def __init__(
+        self,
+        facts: dict[str, Any] | None = None,
+        *,
+        key: str = "CLM-2026-000001",
+        at: datetime = T0,
+        rates: tuple[tuple[date, int], ...] = MCI_RATES,
+        process: ProcessSpec | None = None,
+        warm: WarmWorkflows | None = None,
+    ) -> None:
         self.process = process or shipped_process()
         self.warm = warm
         self.key = key
@@ -246,16 +269,28 @@ class Claim:
         task = self.task(name)
         return self._apply(Command("complete", actor, at or self.now, task.id, form))
 
-    def deliver(self, message: str, payload: dict[str, Any] | None = None, *, actor: str = PORTAL,
-                at: datetime | None = None) -> Claim:
+    def deliver(
+        self,
+        message: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        actor: str = PORTAL,
+        at: datetime | None = None,
+    ) -> Claim:
         return self._apply(Command("deliver", actor, at or self.now, message, dict(payload or {})))
 
     def fire_timers(self, *, at: datetime | None = None) -> Claim:
         return self._apply(Command("fire", WORKER, at or self.now))
 
     def _apply(self, command: Command) -> Claim:
-        outcome = apply(self.process, self.key, self.outcomes[-1].state if self.outcomes else None,
-                        command, self.rates, self.warm)
+        outcome = apply(
+            self.process,
+            self.key,
+            self.outcomes[-1].state if self.outcomes else None,
+            command,
+            self.rates,
+            self.warm,
+        )
         if command.at > self.now:
             self.now = command.at
         self.commands.append(command)
@@ -286,8 +321,9 @@ class Claim:
         return self.deliver("payment_confirmed", {"batch": "PB-2026-001"}, actor=TREASURY)
 
     def payment_failed(self) -> Claim:
-        return self.deliver("payment_failed", {"batch": "PB-2026-001", "reason": "account closed"},
-                            actor=TREASURY)
+        return self.deliver(
+            "payment_failed", {"batch": "PB-2026-001", "reason": "account closed"}, actor=TREASURY
+        )
 
     def request_reconsideration(self) -> Claim:
         return self.deliver("reconsideration_requested", {"text": "The forensic report was attached."})

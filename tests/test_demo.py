@@ -94,3 +94,15 @@ def test_demo_recourse_case_has_two_offenders_and_a_partial_recovery_and_the_led
     assert ledger.open_cases == 1
     assert ledger.outstanding_kzt == recourse_case.amount_paid_kzt - recovered[0]
     assert len(ledger.months) >= 2, "the demo's payments fall in more than one month"
+
+
+def test_the_demo_has_contact_points_in_three_regions_clearly_marked_as_demo(demo_output):
+    from fund.models import ContactPoint
+
+    points = list(db.session.scalars(select(ContactPoint).order_by(ContactPoint.position)))
+    assert [point.region_code for point in points] == ["astana", "almaty", "shymkent"]
+    for point in points:
+        assert f"contact point {point.region_code} (demo data)" in demo_output
+        assert "демо-деректер" in point.address_kk and "демо-данные" in point.address_ru
+        assert "demo data" in point.address_en
+        assert point.email.endswith(".invalid") and point.active and point.updated_by == "admin"

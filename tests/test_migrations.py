@@ -18,7 +18,7 @@ from sqlalchemy import inspect, select
 
 from fund import create_app
 from fund.extensions import db
-from fund.models import MciRate
+from fund.models import SQLITE_SEARCH_INDEX_TABLES, MciRate, in_declared_schema
 
 # DOMAIN.md: MCI in tenge by the date it takes effect.
 MCI_IN_TENGE = [
@@ -53,13 +53,16 @@ def flask_db(app, *arguments: str) -> str:
 
 
 def tables_of(app) -> set[str]:
+    """The database's tables, but SQLite's search index tables (revision 0014), which are no model's."""
     with app.app_context():
-        return set(inspect(db.engine).get_table_names())
+        return set(inspect(db.engine).get_table_names()) - set(SQLITE_SEARCH_INDEX_TABLES)
 
 
 def differences(connection) -> list:
     """What Alembic's autogenerate would put in a new revision: nothing, if models and revisions agree."""
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": in_declared_schema}
+    )
     return compare_metadata(context, db.metadata)
 
 

@@ -11,7 +11,7 @@ worker: a deployed process version never changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -96,6 +96,7 @@ class Flow:
     points: tuple[tuple[float, float], ...]
     label: Box | None
     is_default: bool
+    condition: str | None = None  # the condition expression's text, as SpiffWorkflow reads it
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,17 @@ def read_process_model(bpmn_xml: bytes, process_id: str) -> ProcessModel:
             )
         label = _label_bounds(edge) if edge is not None else None
         name = " ".join((el.get("name") or "").split())
-        flows[flow_id] = Flow(flow_id, name, source, target, points, label, flow_id in defaults)
+        condition = el.find(f"{{{BPMN}}}conditionExpression")
+        flows[flow_id] = Flow(
+            flow_id,
+            name,
+            source,
+            target,
+            points,
+            label,
+            flow_id in defaults,
+            condition.text if condition is not None else None,
+        )
     name = (process.get("name") or process_id).strip()
     return ProcessModel(process_id, name, MappingProxyType(nodes), MappingProxyType(flows))
 
@@ -222,20 +233,26 @@ def claim_flows_taken(
     *,
     bpmn_xml: bytes,
     process_id: str | None = None,
+    chosen: Mapping[str, Sequence[str | None]] | None = None,
 ) -> set[str]:
     """The sequence flows of the main process that the claim actually took, from its step order.
 
     Same arguments as :func:`claim_step_states`. Each time an element is reached, the flow taken
-    is the incoming one whose source completed last (both, when two flows join the same two
-    elements: the steps do not say which condition held); pass the result to
+    is the incoming one whose source completed last; pass the result to
     :func:`workflows.diagram_svg.render_process_svg` as ``taken_flows`` so that a loop back (say
     "Return to review") is not drawn as taken just because both of its ends ran at some point.
+
+    ``chosen`` (:func:`workflows.gateway_choices.gateway_choices`) names, for each exclusive
+    gateway, the flow it took each time it ran; the n-th time a gateway completes in ``steps`` is
+    its n-th choice. With it, of two flows that join the same gateway and element ("Complete" and
+    "Incomplete after five requests") only the one taken is; without it (or where a choice is
+    unknown) both are, since the steps do not say which condition held.
     """
     main = process_id or (steps[0].get("process") if steps else None)
     if main is None:
         return set()
     model = read_process_model(bpmn_xml, main)
-    return _walk(steps, main, model, set(ready_task_names) | set(waiting_names))[2]
+    return _walk(steps, main, model, set(ready_task_names) | set(waiting_names), chosen)[2]
 
 
 @dataclass(frozen=True)
@@ -254,16 +271,20 @@ def claim_path(
     *,
     bpmn_xml: bytes,
     process_id: str | None = None,
+    chosen: Mapping[str, Sequence[str | None]] | None = None,
 ) -> ClaimPath:
     """What :func:`claim_step_states` and :func:`claim_flows_taken` give, in one walk of the steps
     (a drawing needs both). Same arguments as theirs."""
     main = process_id or (steps[0].get("process") if steps else None)
     model = read_process_model(bpmn_xml, main) if main else None
-    completed, current, taken = _walk(steps, main, model, set(ready_task_names) | set(waiting_names))
+    waiting = set(ready_task_names) | set(waiting_names)
+    completed, current, taken = _walk(steps, main, model, waiting, chosen)
     return ClaimPath(frozenset(completed - current), frozenset(current), frozenset(taken))
 
 
-def _walk(steps, main, model: ProcessModel | None, waiting: set[str]) -> tuple[set[str], set[str], set[str]]:
+def _walk(
+    steps, main, model: ProcessModel | None, waiting: set[str], chosen=None
+) -> tuple[set[str], set[str], set[str]]:
     """Completed elements, current ones and the flows taken, replaying the steps in order."""
     calls = {n.called_element: n.id for n in model.nodes.values() if n.called_element} if model else {}
     flows_into: dict[str, list[Flow]] = {}  # element -> its incoming flows, in document order
@@ -273,15 +294,25 @@ def _walk(steps, main, model: ProcessModel | None, waiting: set[str]) -> tuple[s
     running: set[str] = set()
     done_at: dict[str, int] = {}  # element -> index of the step that last completed it
     taken: set[str] = set()
+    runs: dict[str, int] = {}  # element -> how many times it completed
+    chosen = chosen or {}
+
+    def choice(gateway: str) -> str | None:
+        """The flow the gateway took the last time it ran, if known."""
+        made = chosen.get(gateway, ())
+        return made[runs[gateway] - 1] if 0 < runs.get(gateway, 0) <= len(made) else None
 
     def reached(element: str) -> None:
         if model is None:
             return
         incoming = [f for f in flows_into.get(element, ()) if f.source in done_at]
         if incoming:
-            # Two flows between the same pair of elements cannot be told apart by the steps: both.
             last = max(done_at[f.source] for f in incoming)
-            taken.update(f.id for f in incoming if done_at[f.source] == last)
+            latest = [f for f in incoming if done_at[f.source] == last]
+            # Two flows between the same pair of elements cannot be told apart by the steps: the
+            # gateway's recorded choice tells them apart, else both are taken.
+            picked = [f for f in latest if f.id == choice(f.source)]
+            taken.update(f.id for f in picked or latest)
 
     ended: set[str] = set()  # call activities whose process ended, before their own step
     for index, step in enumerate(steps):
@@ -301,6 +332,7 @@ def _walk(steps, main, model: ProcessModel | None, waiting: set[str]) -> tuple[s
         running.discard(element)
         completed.add(element)
         done_at[element] = index
+        runs[element] = runs.get(element, 0) + 1
     current = set(running)
     for name in waiting:
         current |= _waiting_elements(model, name) if model else {name}

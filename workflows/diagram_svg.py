@@ -8,13 +8,15 @@ for tooltips; colours are attributes, so the picture needs no stylesheet and no 
 :func:`render_process_svg` draws the model that :func:`workflows.diagram.read_process_model` reads and
 highlights the (completed, current) element ids and the flows taken that
 :func:`workflows.diagram.claim_step_states` and :func:`workflows.diagram.claim_flows_taken` give.
+:func:`focus_window` and :func:`with_view` crop a drawing's view around where a claim is, so that a
+page opens on it (no script needed), while the whole drawing stays one link away.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -49,6 +51,9 @@ MARGIN, HEADER = 20.0, 40.0
 # the drawn elements of the last DRAWING_CACHE_SIZE ways claims stood on them (about 60 KB each
 # for the fund's main process).
 LAYOUT_CACHE_SIZE, DRAWING_CACHE_SIZE = 32, 128
+# The window a page opens the drawing on (focus_window): it fits the claim page's diagram box (about
+# 1,100 px wide) at the drawing's own size; a shape keeps this margin from the window's edge.
+FOCUS_WIDTH, FOCUS_HEIGHT, FOCUS_MARGIN = 1060.0, 560.0, 60.0
 
 
 def render_process_svg(
@@ -59,6 +64,7 @@ def render_process_svg(
     title: str | None = None,
     *,
     taken_flows: Iterable[str] | None = None,
+    legend: Mapping[str, str] | None = None,
 ) -> str:
     """A standalone ``<svg>`` of ``process_id`` drawn from the file's diagram, steps highlighted.
 
@@ -70,6 +76,9 @@ def render_process_svg(
 
     The worker keeps each process's layout and the drawn elements of the last few hundred ways a
     claim can stand on it, so that most claims' drawings only add their title and header.
+    ``legend`` gives the colour key's words by state (``completed``, ``current``, ``not-reached``)
+    in the reader's language; element names are drawn as the file writes them (a caller wanting
+    them in another language gives a file with its names translated).
     """
     layout = _layout(bpmn_xml, process_id)
     model = layout.model
@@ -89,7 +98,9 @@ def render_process_svg(
     header = etree.Element(f"{{{SVG}}}g", {"class": "bpmn-header"})
     if title or highlighted:
         top -= HEADER
-        right = max(right, _draw_header(header, left + MARGIN, top + MARGIN, title, highlighted) + MARGIN)
+        right = max(
+            right, _draw_header(header, left + MARGIN, top + MARGIN, title, highlighted, legend) + MARGIN
+        )
     width, height = right - left, bottom - top
 
     summary = f"Process diagram: {title or model.name}."
@@ -117,6 +128,47 @@ def render_process_svg(
     _sub(svg, "g")  # where the drawn elements go: the last child, and the only empty <g> without attributes
     before, _, after = etree.tostring(svg, encoding="unicode").rpartition("<g/>")
     return before + elements + after
+
+
+def focus_window(
+    bpmn_xml: bytes,
+    process_id: str,
+    focus: Iterable[str],
+    width: float = FOCUS_WIDTH,
+    height: float = FOCUS_HEIGHT,
+) -> tuple[float, float, float, float]:
+    """The window (x, y, width, height in diagram units) a page opens the drawing on.
+
+    ``width`` × ``height`` (more if the focus elements need it, less if the whole drawing is
+    smaller), centred on the ``focus`` elements' shapes and kept inside the drawing: drawn at its
+    own size, a page box about ``width`` pixels wide shows it whole and the focus in its middle,
+    with no scrolling and no script. Without focus elements in the process, the window starts at
+    the drawing's start.
+    """
+    layout = _layout(bpmn_xml, process_id)
+    left, top, right, bottom = layout.extent
+    boxes = [layout.model.nodes[i].box for i in focus if i in layout.model.nodes]
+    if boxes:
+        x1, y1 = min(b.x for b in boxes), min(b.y for b in boxes)
+        x2, y2 = max(b.x + b.w for b in boxes), max(b.y + b.h for b in boxes)
+    else:
+        x1 = x2 = left + width / 2
+        y1 = y2 = (top + bottom) / 2
+    w = min(max(width, x2 - x1 + 2 * FOCUS_MARGIN), right - left)
+    h = min(max(height, y2 - y1 + 2 * FOCUS_MARGIN), bottom - top)
+    x = min(max((x1 + x2 - w) / 2, left), right - w)
+    y = min(max((y1 + y2 - h) / 2, top), bottom - h)
+    return x, y, w, h
+
+
+def with_view(svg: str, window: tuple[float, float, float, float]) -> str:
+    """``svg`` seen through ``window``: only the root's ``viewBox`` and size change (marked
+    ``data-view="focus"``); what is drawn, its titles and labels stay."""
+    x, y, w, h = window
+    tag_end = svg.index(">")
+    root = re.sub(r'viewBox="[^"]*"', f'viewBox="{_n(x)} {_n(y)} {_n(w)} {_n(h)}"', svg[:tag_end], count=1)
+    size = f'style="min-width:{_n(w * 0.5)}px;max-width:{_n(w * 1.5)}px;height:auto"'
+    return re.sub(r'style="[^"]*"', size, root, count=1) + ' data-view="focus"' + svg[tag_end:]
 
 
 @dataclass(frozen=True)
@@ -169,14 +221,17 @@ def _drawn_elements(
     return etree.tostring(body, encoding="unicode").replace(f' xmlns="{SVG}"', "", 1)
 
 
-def _draw_header(parent, x: float, y: float, title: str | None, legend: bool) -> float:
+def _draw_header(
+    parent, x: float, y: float, title: str | None, legend: bool, wording: Mapping[str, str] | None = None
+) -> float:
     """The title and the colour key at the top; returns the right end of what it drew."""
     baseline = y + 14
     if title:
         _text(parent, [title], x, y, "start", 15, weight="bold")
         x += text_width(title, 15) * 1.08 + 24  # bold is wider than the estimate
     if legend:
-        for fill, stroke, extra, words in STATE_STYLE.values():
+        for state, (fill, stroke, extra, words) in STATE_STYLE.items():
+            words = (wording or {}).get(state, words)
             _sub(
                 parent,
                 "rect",

@@ -49,5 +49,3 @@ def read_process_files(directory: Path) -> ProcessFiles:
         for path in sorted(directory.glob(pattern)):
             files[path.relative_to(directory).as_posix()] = path.read_bytes()
     return ProcessFiles(files)
-
-

@@ -25,8 +25,6 @@ MAX_USERNAME_LENGTH = 80
 MAX_FULL_NAME_LENGTH = 200
 
 
-
-
 def authorize(actor: User) -> User:
     """The actor, if an active administrator; Forbidden otherwise (for pages that show only a form)."""
     return require_role(actor, ADMIN)
@@ -175,5 +173,3 @@ def reset_password(actor: User, user_id: int, password: str, password_again: str
     users.sign_out_everywhere(user)  # commits the new password with the end of the sessions
     log.info("admin %s reset the password of %s", actor.username, user.username)
     return user
-
-

@@ -23,8 +23,6 @@ log = logging.getLogger(__name__)
 MAX_MCI_KZT = 1_000_000  # a typo guard: the MCI of 2026 is 4,325 tenge
 
 
-
-
 @dataclass(frozen=True)
 class MciRateRow:
     """One MCI rate, the period it is the rate in force, and how many approvals used it."""
@@ -147,5 +145,3 @@ def add_mci_rate(
     db.session.commit()
     log.info("admin %s added the MCI rate %s tenge from %s", actor.username, amount, day)
     return AddedMciRate(rate, approvals_kept, next_rate_from, day <= fund_date(now))
-
-

@@ -8,39 +8,40 @@ the page shows claim references and masked addresses, never a message's body.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 
 from fund.common.errors import Conflict
 from fund.common.time import utc_now
 from fund.notifications import outbox as notifications_outbox
-from fund.web.formatting import template_helpers
+from fund.web.formatting import template_helpers, words
 
 outbox_blueprint = Blueprint("outbox", __name__, template_folder="templates", url_prefix="/admin/outbox")
 outbox_blueprint.context_processor(template_helpers)
 
 # What each kind of message tells the claimant, in the staff's words.
 KIND_LABELS = {
-    "claim_received": "Claim received",
-    "documents_requested": "Documents requested",
-    "documents_reminder": "Reminder: documents still needed",
-    "documents_received": "Documents received",
-    "review_started": "Claim being examined",
-    "approved": "Compensation granted",
-    "payment_failed": "Payment did not go through",
-    "payment_retried": "Payment to be made again",
-    "paid": "Compensation paid",
-    "rejected": "Rejected (reconsideration possible)",
-    "rejected_final": "Rejected after reconsideration",
-    "reconsideration_started": "Reconsideration started",
-    "closed_incomplete": "Closed: documents did not come",
+    "claim_received": lazy_gettext("Claim received"),
+    "documents_requested": lazy_gettext("Documents requested"),
+    "documents_reminder": lazy_gettext("Reminder: documents still needed"),
+    "documents_received": lazy_gettext("Documents received"),
+    "review_started": lazy_gettext("Claim being examined"),
+    "approved": lazy_gettext("Compensation granted"),
+    "payment_failed": lazy_gettext("Payment did not go through"),
+    "payment_retried": lazy_gettext("Payment to be made again"),
+    "paid": lazy_gettext("Compensation paid"),
+    "rejected": lazy_gettext("Rejected (reconsideration possible)"),
+    "rejected_final": lazy_gettext("Rejected after reconsideration"),
+    "reconsideration_started": lazy_gettext("Reconsideration started"),
+    "closed_incomplete": lazy_gettext("Closed: documents did not come"),
 }
 STATE_LABELS = {
-    "queued": "Queued",
-    "sending": "Sending",
-    "sent": "Sent",
-    "failed": "Failed, will retry",
-    "given_up": "Given up",
-    "no_address": "No e-mail address",
+    "queued": lazy_gettext("Queued"),
+    "sending": lazy_gettext("Sending"),
+    "sent": lazy_gettext("Sent"),
+    "failed": lazy_gettext("Failed, will retry"),
+    "given_up": lazy_gettext("Given up"),
+    "no_address": lazy_gettext("No e-mail address"),
 }
 
 
@@ -75,7 +76,9 @@ def retry(notification_id: int):
             current_user._get_current_object(), notification_id, utc_now()
         )
     except Conflict as error:  # sent or taken meanwhile: say so on the outbox page
-        flash(error.message)
+        flash(words(error.message))
     else:
-        flash(f"Message {message.id} is queued again; the worker sends it on its next round.")
+        flash(
+            gettext("Message %(id)s is queued again; the worker sends it on its next round.", id=message.id)
+        )
     return redirect(url_for("outbox.index", state=request.form.get("return_state") or None))

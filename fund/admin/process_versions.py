@@ -24,8 +24,6 @@ log = logging.getLogger(__name__)
 CLAIMS_PAGE_SIZE = 100
 
 
-
-
 @dataclass(frozen=True)
 class ProcessVersionRow:
     version: str

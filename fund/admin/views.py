@@ -10,6 +10,7 @@ claimant's personal data.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 
 from fund.admin import accounts as admin
@@ -20,7 +21,7 @@ from fund.common.errors import Conflict, Invalid
 from fund.common.time import utc_now
 from fund.models import ROLES
 from fund.web.downloads import attachment
-from fund.web.formatting import template_helpers
+from fund.web.formatting import day, template_helpers, tenge
 
 admin_blueprint = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
 admin_blueprint.context_processor(template_helpers)
@@ -28,15 +29,15 @@ RULE_PREVIEW_SHOWN = 200  # changed claims listed on the page; the CSV has them 
 
 # The words each form field is called on the page, for messages that name the field.
 FIELD_LABELS = {
-    "username": "User name",
-    "full_name": "Full name",
-    "password": "Password",
-    "password_again": "Password again",
-    "roles": "Roles",
-    "active": "Account",
-    "effective_from": "In force from",
-    "amount_kzt": "MCI in tenge",
-    "bpmn": "Process files",
+    "username": lazy_gettext("User name"),
+    "full_name": lazy_gettext("Full name"),
+    "password": lazy_gettext("Password"),
+    "password_again": lazy_gettext("Password again"),
+    "roles": lazy_gettext("Roles"),
+    "active": lazy_gettext("Account"),
+    "effective_from": lazy_gettext("In force from"),
+    "amount_kzt": lazy_gettext("MCI in tenge"),
+    "bpmn": lazy_gettext("Process files"),
 }
 
 
@@ -103,7 +104,13 @@ def new_user():
         except Invalid as error:
             errors = error.fields
         else:
-            flash(f"The account {user.username} was created with the roles {', '.join(sorted(user.roles))}.")
+            flash(
+                gettext(
+                    "The account %(username)s was created with the roles %(roles)s.",
+                    username=user.username,
+                    roles=_roles_in_words(user.roles),
+                )
+            )
             return redirect(url_for("admin.user", user_id=user.id))
     else:
         admin.authorize(me)
@@ -138,10 +145,15 @@ def user_roles(user_id: int):
         change = admin.set_roles(_me(), user_id, roles)
     except Invalid as error:
         return _user_page(user_id, error.fields, "roles", roles)
-    message = f"The roles of {change.user.username} are now: {', '.join(sorted(change.user.roles))}."
+    message = gettext(
+        "The roles of %(username)s are now: %(roles)s.",
+        username=change.user.username,
+        roles=_roles_in_words(change.user.roles),
+    )
     if change.tasks_released:
-        message += (
-            f" {change.tasks_released} task(s) they had taken under a removed role went back to the worklist."
+        message += " " + gettext(
+            "%(count)s task(s) they had taken under a removed role went back to the worklist.",
+            count=change.tasks_released,
         )
     flash(message)
     return redirect(url_for("admin.user", user_id=user_id))
@@ -155,9 +167,14 @@ def deactivate_user(user_id: int):
         change = admin.deactivate_user(_me(), user_id)
     except Invalid as error:
         return _user_page(user_id, error.fields, "active")
-    message = f"{change.user.username} can no longer sign in; their sessions and API tokens have ended."
+    message = gettext(
+        "%(username)s can no longer sign in; their sessions and API tokens have ended.",
+        username=change.user.username,
+    )
     if change.tasks_released:
-        message += f" {change.tasks_released} task(s) they had taken went back to the worklist."
+        message += " " + gettext(
+            "%(count)s task(s) they had taken went back to the worklist.", count=change.tasks_released
+        )
     flash(message)
     return redirect(url_for("admin.user", user_id=user_id))
 
@@ -167,7 +184,7 @@ def deactivate_user(user_id: int):
 def reactivate_user(user_id: int):
     """Let the account sign in again."""
     user = admin.reactivate_user(_me(), user_id)
-    flash(f"{user.username} can sign in again.")
+    flash(gettext("%(username)s can sign in again.", username=user.username))
     return redirect(url_for("admin.user", user_id=user_id))
 
 
@@ -183,8 +200,11 @@ def user_password(user_id: int):
     except Invalid as error:
         return _user_page(user_id, error.fields, "password")
     flash(
-        f"The password of {user.username} was changed; their sessions have ended and the lock after "
-        "wrong passwords, if any, is lifted."
+        gettext(
+            "The password of %(username)s was changed; their sessions have ended and the lock after "
+            "wrong passwords, if any, is lifted.",
+            username=user.username,
+        )
     )
     if user.id == me.id:  # one's own sessions ended too, this one included
         return redirect(url_for("auth.sign_in"))
@@ -218,20 +238,32 @@ def mci_rates():
 
 def _added_rate_message(added: rates_service.AddedMciRate) -> str:
     rate = added.rate
-    message = f"The MCI of {rate.amount_kzt:,} tenge in force from {rate.effective_from:%d.%m.%Y} was added."
+    message = gettext(
+        "The MCI of %(amount)s tenge in force from %(date)s was added.",
+        amount=tenge(rate.amount_kzt),
+        date=day(rate.effective_from),
+    )
     if added.next_rate_from is not None:
-        message += (
-            f" A later rate is in force from {added.next_rate_from:%d.%m.%Y}, so this one applies only to"
-            " decisions dated before then."
+        message += " " + gettext(
+            "A later rate is in force from %(date)s, so this one applies only to decisions dated "
+            "before then.",
+            date=day(added.next_rate_from),
         )
     if added.approvals_kept:
-        message += (
-            f" {added.approvals_kept} approval(s) already decided on or after {rate.effective_from:%d.%m.%Y}"
-            " keep the amount they were decided with; only decisions taken from now on use this rate."
+        message += " " + gettext(
+            "%(count)s approval(s) already decided on or after %(date)s keep the amount they were decided "
+            "with; only decisions taken from now on use this rate.",
+            count=added.approvals_kept,
+            date=day(rate.effective_from),
         )
     elif not added.in_force_already:
-        message += " Decisions dated from that day on will use it."
+        message += " " + gettext("Decisions dated from that day on will use it.")
     return message
+
+
+def _roles_in_words(roles) -> str:
+    """The roles as the role column and the forms name them (their codes)."""
+    return ", ".join(sorted(roles))
 
 
 # --- process versions ------------------------------------------------------------------------------
@@ -293,20 +325,32 @@ def _deployment_message(
     version = deployment.version.version
     if deployment.new:
         unchanged = (
-            f" No claim would be decided differently by its tables ({preview.claims_checked} checked)."
+            " "
+            + gettext(
+                "No claim would be decided differently by its tables (%(count)s checked).",
+                count=preview.claims_checked,
+            )
             if preview is not None and not preview.deployed_already and not preview.changed
             else ""
         )
         return (
-            f"Deployed version {version[:12]}: new claims start on it; claims already running keep the "
-            "version they started on." + unchanged
+            gettext(
+                "Deployed version %(version)s: new claims start on it; claims already running keep the "
+                "version they started on.",
+                version=version[:12],
+            )
+            + unchanged
         )
-    message = f"The files under bpmn/ are unchanged: they are version {version[:12]}, deployed already."
+    message = gettext(
+        "The files under bpmn/ are unchanged: they are version %(version)s, deployed already.",
+        version=version[:12],
+    )
     if deployment.current.version != version:
-        message += (
-            f" New claims still start on the latest deployed version, {deployment.current.version[:12]}."
+        message += " " + gettext(
+            "New claims still start on the latest deployed version, %(version)s.",
+            version=deployment.current.version[:12],
         )
-    return message + " Nothing was stored."
+    return message + " " + gettext("Nothing was stored.")
 
 
 @admin_blueprint.get("/processes/<version>", endpoint="process")

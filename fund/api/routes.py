@@ -12,19 +12,23 @@ from flask import Blueprint, current_app, g, jsonify, make_response, request, ur
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from fund import portal
+from fund.api import idempotency, paging
+from fund.api import paper_claims as paper_claim_parts
 from fund.audit import replay
-from fund.claims import history, messages, tasks
+from fund.claims import history, messages, paper_claims, tasks
 from fund.claims import submission as claim_service
 from fund.common import users
 from fund.common.access import require_role
 from fund.common.errors import BadRequest, Invalid, ServiceError, Unauthenticated
 from fund.common.time import utc_now
+from fund.officers import search as claim_search
 from fund.web.rate_limits import limited, seconds_until_allowed
 
 from ..extensions import db
 from ..models import User
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+idempotency.install(api_blueprint)
 log = logging.getLogger(__name__)
 
 # No request body of this API is nested more than three levels; deeper is a mistake or an attack
@@ -173,14 +177,20 @@ def json_body(*, optional: bool = False) -> Any:
         return {}
     if not request.is_json:
         raise BadRequest(NOT_JSON_MESSAGE, {"": ["must be JSON"]})
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes | str, part: str = "") -> Any:
+    """JSON text checked as :func:`json_body` checks a body; ``part`` names the multipart part it
+    came in (problems are then named under it)."""
     try:
         data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as error:  # RecursionError: nested too deep to parse
-        raise BadRequest(NOT_JSON_MESSAGE, {"": ["must be JSON"]}) from error
+        raise BadRequest(NOT_JSON_MESSAGE, {part: ["must be JSON"]}) from error
     problem = _unstorable_value(data)
     if problem is not None:
         field, message = problem
-        raise Invalid("the request has errors", {field: [message]})
+        raise Invalid("the request has errors", {".".join(filter(None, (part, field))): [message]})
     return data
 
 
@@ -201,8 +211,15 @@ def staff_only(view):
 
 
 @api_blueprint.post("/claims")
+@idempotency.idempotent
 def submit_claim():
-    """Submit a claim (public). Answers with the reference and the access code, shown once."""
+    """Submit a claim (public). Answers with the reference and the access code, shown once.
+
+    With a bearer token, an intake officer registers a paper or walk-in claim (multipart parts:
+    :mod:`fund.api.paper_claims`): the same answer, the officer the actor, channel ``office``.
+    """
+    if "Authorization" in request.headers:
+        return _register_paper_claim()
     submitted = claim_service.submit_claim(json_body(), utc_now())
     body = {
         "reference": submitted.reference,
@@ -210,6 +227,78 @@ def submit_claim():
         "status": submitted.status,
     }
     return jsonify(body), 201
+
+
+@staff_only
+def _register_paper_claim():
+    require_role(g.user, paper_claims.INTAKE_ROLE)
+    if request.mimetype != "multipart/form-data":
+        raise BadRequest(paper_claim_parts.MULTIPART_MESSAGE, {"": ["must be multipart/form-data"]})
+    paper, numbers = paper_claim_parts.paper_application(request.form, request.files, parse_json)
+    try:
+        submitted = paper_claims.register_paper_claim(g.user, paper, utc_now())
+    except Invalid as error:
+        raise Invalid(error.message, paper_claim_parts.renamed_fields(error.fields, numbers)) from error
+    body = {
+        "reference": submitted.reference,
+        "access_code": submitted.access_code,
+        "status": submitted.status,
+    }
+    return jsonify(body), 201
+
+
+@api_blueprint.get("/claims")
+@staff_only
+def search_claims():
+    """Find claims as the officers' page does (fund/officers/search.py): ``q`` (a reference, an IIN,
+    a name or part of one, an ERDR number or a phone) and the filters ``status``, ``category``,
+    ``task``, ``officer``, ``from`` and ``to``; newest first, a page at a time (``next`` and
+    ``previous`` are the links to the pages beside). Masked as the officer's roles require."""
+    args = request.args
+    wanted = claim_search.ClaimSearch(
+        text=args.get("q", "")[:200],
+        status=args.get("status", "")[:40],
+        category=args.get("category", "")[:40],
+        task=args.get("task", "")[:120],
+        officer=args.get("officer", "")[:120],
+        submitted_from=claim_search.read_day(args.get("from"), "from"),
+        submitted_to=claim_search.read_day(args.get("to"), "to"),
+        after=args.get("after", "")[:80],
+        before=args.get("before", "")[:80],
+    )
+    results = claim_search.search_claims(g.user, wanted, utc_now())
+    keep = {
+        name: args[name]
+        for name in ("q", "status", "category", "task", "officer", "from", "to")
+        if args.get(name)
+    }
+    return jsonify(
+        {
+            "claims": [
+                {
+                    "reference": row.reference,
+                    "submitted_at": row.submitted_at.isoformat(),
+                    "status": row.status,
+                    "category": row.category,
+                    "claimant": {"name": row.claimant_name, "iin": row.claimant_iin},
+                    "victim": {"name": row.victim_name, "iin": row.victim_iin} if row.victim_iin else None,
+                    "erdr_number": row.erdr_number,
+                    "open_tasks": list(row.open_tasks),
+                }
+                for row in results.rows
+            ],
+            "total": results.total,
+            "more_than_counted": results.more_than_counted,
+            "next": url_for("api.search_claims", after=results.next_cursor, **keep)
+            if results.next_cursor
+            else None,
+            "previous": (
+                url_for("api.search_claims", before=results.previous_cursor, **keep)
+                if results.previous_cursor
+                else None
+            ),
+        }
+    )
 
 
 @api_blueprint.get("/claims/<reference>/status")
@@ -234,11 +323,13 @@ def create_token():
     return jsonify({"token": token, "expires_at": expires_at.isoformat()}), 201
 
 
+TASKS_PAGE_SIZE = 200
+
 # A form id names one form of one deployed version, which never changes: cache it for a year.
 FORM_CACHE_CONTROL = "private, max-age=31536000, immutable"
 
 
-def _task_json(task, form_id: str) -> dict[str, Any]:
+def _task_json(task, form_id: str, user: User, barred_because: str | None = None) -> dict[str, Any]:
     return {
         "id": task.id,
         "claim_reference": task.claim.reference,
@@ -249,17 +340,39 @@ def _task_json(task, form_id: str) -> dict[str, Any]:
         "due_at": task.due_at.isoformat() if task.due_at else None,
         # The form by reference: one schema serves many tasks, and clients cache it (GET /forms/<id>).
         "form": {"id": form_id, "url": url_for("api.form", form_id=form_id)},
+        "assignee": task.assignee,
+        # Listed, but the caller may not work it when a colleague took it or the four-eyes rule
+        # bars them (``barred_because`` says why, in the worklist's words).
+        "can_take": barred_because is None and task.assignee in (None, user.username),
+        "barred_because": barred_because,
     }
 
 
 @api_blueprint.get("/tasks")
 @staff_only
 def list_tasks():
-    """Ready tasks the caller's roles may work (optional ?role=), each naming its form by id."""
+    """Ready tasks the caller's roles may work (optional ?role=), each naming its form by id;
+    oldest first, ``limit`` (1 to 200, 200 unless told) at a time: when more follow, the ``Link``
+    header's ``rel="next"`` is the next page (``?after=<cursor>``; the body stays a list).
+
+    A task the four-eyes rule bars the caller from is listed with ``"can_take": false`` and the
+    reason in ``barred_because`` (the words the worklist shows and a completion is refused with);
+    a task a colleague took, with ``"can_take": false`` and its ``assignee``.
+    """
     user: User = g.user
-    ready = tasks.open_tasks(user, request.args.get("role"))
+    role = request.args.get("role")
+    limit = paging.page_size(request.args.get("limit"), TASKS_PAGE_SIZE)
+    after = paging.read_task_cursor(request.args.get("after"))
+    ready = tasks.open_tasks(user, role, limit + 1, after)
+    more, ready = len(ready) > limit, ready[:limit]
     form_ids = tasks.task_form_ids(ready)
-    return jsonify([_task_json(task, form_ids[task.id]) for task in ready])
+    barred = tasks.barred_tasks(user, ready)
+    response = jsonify([_task_json(task, form_ids[task.id], user, barred.get(task.id)) for task in ready])
+    if more:
+        keep = {name: request.args[name] for name in ("role", "limit") if request.args.get(name)}
+        cursor = paging.task_cursor(ready[-1].created_at, ready[-1].id)
+        response.headers["Link"] = f'<{url_for("api.list_tasks", after=cursor, **keep)}>; rel="next"'
+    return response
 
 
 @api_blueprint.get("/forms/<path:form_id>")
@@ -273,9 +386,10 @@ def form(form_id: str):
 
 
 @api_blueprint.post("/tasks/<task_id>/complete")
+@idempotency.idempotent
 @staff_only
 def complete_task(task_id: str):
-    """Complete a task with its form data."""
+    """Complete a task: the body is the task's form as JSON (``Content-Type: application/json``)."""
     claim = tasks.complete_task(g.user, task_id, json_body(), utc_now())
     return jsonify({"claim_reference": claim.reference, "status": claim.status})
 
@@ -284,11 +398,39 @@ def complete_task(task_id: str):
 @staff_only
 def claim_detail(reference: str):
     """A claim for staff: status, category, amounts, open tasks, and flags with links to the other
-    claims of the same victim and criminal case."""
+    claims of the same victim and criminal case; with its ``ETag`` (304 on ``If-None-Match``)."""
+    return _claim_detail(reference).make_conditional(request)
+
+
+def _claim_detail(reference: str):
+    """The claim as ``g.user`` sees it, with its ``ETag`` (a digest of this very answer: it changes
+    whenever anything in it does, the claim's ``updated_at`` included)."""
     summary = claim_service.claim_summary(g.user, reference)
     for other in summary["same_victim_and_case"]:
         other["url"] = url_for("api.claim_detail", reference=other["reference"])
-    return jsonify(summary)
+    response = jsonify(summary)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.add_etag()
+    return response
+
+
+class PreconditionFailed(ServiceError):
+    code, http_status = "precondition_failed", 412
+
+
+IF_MATCH_MESSAGE = (
+    "does not match the claim's current ETag: the claim changed since you read it; "
+    "read it again (GET /api/v1/claims/<reference>) and decide on what it says now"
+)
+
+
+def _check_if_match(reference: str) -> None:
+    """With ``If-Match``, act only if the claim is still as the client last read it (else 412)."""
+    if "If-Match" not in request.headers:
+        return
+    current, _weak = _claim_detail(reference).get_etag()
+    if not request.if_match.contains(current):
+        raise PreconditionFailed("the claim changed since it was read", {"If-Match": [IF_MATCH_MESSAGE]})
 
 
 @api_blueprint.get("/claims/<reference>/events")
@@ -326,10 +468,13 @@ def replay_claim(reference: str):
 
 
 @api_blueprint.post("/claims/<reference>/messages/<name>")
+@idempotency.idempotent
 @staff_only
 def deliver_message(reference: str, name: str):
-    """Deliver a message (documents_submitted, payment_confirmed, ...) to the claim's process."""
+    """Deliver a message (documents_submitted, payment_confirmed, ...) to the claim's process; with
+    ``If-Match``, only while the claim is as the client read it (its ``ETag``), else 412."""
     payload = json_body(optional=True)  # a message may carry no payload; a broken one is refused
+    _check_if_match(reference)
     claim = messages.deliver_message(g.user, reference, name, payload, utc_now())
     return jsonify({"claim_reference": claim.reference, "status": claim.status})
 
@@ -343,12 +488,15 @@ def index():
             "public": {
                 "submit a claim": "POST /api/v1/claims",
                 "a claim's status": "GET /api/v1/claims/<reference>/status (header X-Access-Code)",
+                "this API's OpenAPI 3.1 document": "GET /api/v1/openapi.json (browsable at /api/docs)",
             },
             "staff (Authorization: Bearer <token>)": {
                 "get a token": "POST /api/v1/tokens",
+                "register a paper or walk-in claim (intake)": "POST /api/v1/claims (multipart/form-data)",
                 "ready tasks for my roles": "GET /api/v1/tasks",
                 "a task's form (JSON Schema)": "GET /api/v1/forms/<process version>/<form>.json",
                 "complete a task": "POST /api/v1/tasks/<id>/complete",
+                "find claims": "GET /api/v1/claims?q=<reference, IIN, name, ERDR number or phone>",
                 "a claim": "GET /api/v1/claims/<reference>",
                 "a claim's history": "GET /api/v1/claims/<reference>/events",
                 "replay a claim": "POST /api/v1/claims/<reference>/replay",

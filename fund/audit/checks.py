@@ -12,6 +12,9 @@
   made it due has a ``letter_issued`` event in the chain with its number and sha256: the stored
   letter must be that one. (Letters issued before that event existed, in the command's own
   transaction, enter the chain through the seal only: the per-claim letter list in the head.)
+  With ``FUND_SIGNING_TRUST_ROOT`` configured, a signed letter's signature must also validate
+  against that root (:func:`fund.letters.signing.signature_problem`); unsigned letters (issued
+  while no key was configured) are not findings.
 
 Everything here only reads. The seal chain is verified in :mod:`.seals`; a whole run (every claim,
 in batches, in several processes) is :mod:`.runs`.
@@ -23,6 +26,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
@@ -32,6 +36,7 @@ from fund.claims.instances import LETTER_MESSAGE_PREFIX
 from fund.claims.process_versions import ProcessVersionUnusable, process_for_version
 from fund.common.access import require_role
 from fund.extensions import db
+from fund.letters.signing import signature_problem
 from fund.models import Claim, Letter, User, WorkflowEvent, WorkflowInstance
 from workflows.serialization import state_digest
 from workflows.specs import ProcessSpec
@@ -157,9 +162,12 @@ def _letter_findings(claim: Claim, records: ClaimRecords) -> tuple[int, list[Fin
                     "(kind or sha256 differ)",
                 )
             )
+    trust_root = current_app.config.get("FUND_SIGNING_TRUST_ROOT") if has_app_context() else None
     for letter in issued:
         if letter.pdf is None or hashlib.sha256(letter.pdf).hexdigest() != letter.sha256:
             findings.append(
                 Finding(claim.reference, f"letter {letter.number}: its stored PDF does not match its sha256")
             )
+        elif trust_root and (problem := signature_problem(letter.pdf, trust_root)):
+            findings.append(Finding(claim.reference, f"letter {letter.number}: {problem}"))
     return len(issued), findings

@@ -17,6 +17,7 @@ from fund.audit.replay import AUDIT_ROLES
 from fund.claims.claim_file import officer_namer
 from fund.claims.submission import get_claim
 from fund.common.access import require_role
+from fund.common.claim_cursors import decode_claim_cursor, encode_claim_cursor
 from fund.common.wording import CATEGORY_LABELS, STATUS_LABELS, label
 from fund.extensions import db
 from fund.models import AccessLogEntry, Claim, User, WorkflowEvent
@@ -25,7 +26,6 @@ PAGE_SIZE = 25
 COUNT_LIMIT = 1_000  # beyond this the page says "more than 1,000": counting every match costs more
 # A claim's whole reference (fund/claims/submission.py): it names one claim, not a part of others.
 WHOLE_REFERENCE = re.compile(r"VCF-\d{4}-\d{6,}")
-_CURSOR = re.compile(r"(?P<moment>[0-9T:.+-]{19,40})~(?P<id>[0-9]{1,18})")
 
 
 @dataclass(frozen=True)
@@ -110,22 +110,6 @@ def _conditions(search: ClaimSearch) -> list:
     return conditions
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
-    """(submitted_at, claim id) from a cursor made by :func:`_encode_cursor`; None if it is not one."""
-    match = _CURSOR.fullmatch(cursor)
-    if match is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(match["moment"])
-    except ValueError:
-        return None
-    return (moment, int(match["id"])) if moment.tzinfo is not None else None
-
-
-def _encode_cursor(row) -> str:
-    return f"{row.submitted_at.isoformat()}~{row.id}"
-
-
 def _page_statement(conditions: list, cursor: tuple[datetime, int] | None, backwards: bool):
     """A page and one row more, newest first (oldest first going backwards from ``cursor``)."""
     statement = select(
@@ -160,7 +144,7 @@ def search_claims(user: User, search: ClaimSearch) -> SearchPage:
     """
     require_role(user, *AUDIT_ROLES)
     conditions = _conditions(search)
-    after, before = _decode_cursor(search.after), _decode_cursor(search.before)
+    after, before = decode_claim_cursor(search.after), decode_claim_cursor(search.before)
     backwards = after is None and before is not None
     if after is None and before is None:
         search = replace(search, after="", before="", page=1)
@@ -198,8 +182,8 @@ def search_claims(user: User, search: ClaimSearch) -> SearchPage:
         ],
         total=min(counted or 0, COUNT_LIMIT),
         more_than_counted=(counted or 0) > COUNT_LIMIT,
-        next_cursor=_encode_cursor(rows[-1]) if has_next and rows else None,
-        previous_cursor=_encode_cursor(rows[0]) if has_previous else None,
+        next_cursor=encode_claim_cursor(rows[-1]) if has_next and rows else None,
+        previous_cursor=encode_claim_cursor(rows[0]) if has_previous else None,
     )
 
 

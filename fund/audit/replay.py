@@ -16,13 +16,16 @@ Replay only reads: it never adds, changes or commits anything.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
-from fund.claims.claim_diagram import Diagram, draw_claim_steps
+from fund.audit.replay_cache import REPLAYS, KeptReplay, event_fingerprint
+from fund.claims.claim_diagram import Diagram, draw_claim_steps, page_language
 from fund.claims.claim_file import officer_namer
 from fund.claims.explanations import explain_decisions
 from fund.claims.history import (
@@ -44,9 +47,10 @@ from fund.common.access import require_role
 from fund.common.errors import NotFound
 from fund.common.wording import MESSAGE_LABELS, STATUS_LABELS, label, task_labels
 from fund.extensions import db
-from fund.models import HumanTask, User, WorkflowInstance
+from fund.models import Claim, HumanTask, User, WorkflowInstance
 from workflows import engine
 from workflows.diagram import GATEWAYS, claim_flows_taken, read_process_model
+from workflows.gateway_choices import gateway_choices
 from workflows.specs import MAIN_PROCESS, ProcessSpec
 
 AUDIT_ROLES = ("auditor", "admin")
@@ -162,6 +166,10 @@ class ReplayReport:
     main_xml: bytes | None = field(default=None, repr=False)
     # Why replay cannot be run at all: its process version was altered or no longer loads.
     finding: str | None = None
+    # The flows each exclusive gateway took, in the order it ran (workflows.gateway_choices), and
+    # the drawings of the steps looked at so far, by (step index, whole or focused): not in the JSON.
+    gateway_choices: dict[str, list[str | None]] = field(default_factory=dict, repr=False)
+    diagrams: dict[tuple[int, str], Diagram] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -177,6 +185,13 @@ class ReplayReport:
             "divergence": self.divergence.to_json() if self.divergence else None,
             "finding": self.finding,
         }
+
+
+def json_text(value: Any) -> str:
+    """``value`` as indented JSON text for people to read: every letter as itself (Kazakh and
+    Russian names, not ``\\u04d9`` escapes), keys in their recorded order. Plain text: the page
+    escapes it like any other."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
 # --- masking ---------------------------------------------------------------------------------------
@@ -209,12 +224,17 @@ def _is_date(value: str) -> bool:
 # --- replay ----------------------------------------------------------------------------------------
 
 
-def replay_claim(user: User, reference: str) -> ReplayReport:
+def replay_claim(user: User, reference: str, *, use_kept: bool = True) -> ReplayReport:
     """Replay the claim's history for an auditor or administrator; read-only.
 
     Raises Forbidden for other roles and NotFound for an unknown claim (or one with no process).
     A process version whose stored files were altered, or no longer load, is the report's
     ``finding``: replay cannot be run on it.
+
+    The worker keeps the last replays (:mod:`fund.audit.replay_cache`): the same recorded events
+    give the kept report, new events after them are replayed on from its last state. The events
+    and the version's files are read and checked on every call. ``use_kept=False`` replays from the
+    start (and keeps nothing): what a kept replay gives must be exactly that.
     """
     require_role(user, *AUDIT_ROLES)
     claim = get_claim(user, reference)
@@ -227,45 +247,98 @@ def replay_claim(user: User, reference: str) -> ReplayReport:
     except ProcessVersionUnusable as error:
         finding = f"{error}; replay cannot be run on it"
         return ReplayReport(claim.reference, instance.process_version, len(events), [], None, finding=finding)
+    fingerprints = tuple(event_fingerprint(event) for event in events)
+    kept = REPLAYS.get(claim.id, instance.process_version) if use_kept else None
+    if kept is not None and kept.fingerprints == fingerprints:
+        return kept.report
+    main_xml = main_bpmn(process)
+    report = ReplayReport(claim.reference, instance.process_version, len(events), [], None, main_xml)
+    progress = _Progress()
+    done = 0
+    if (
+        kept is not None
+        and fingerprints[: len(kept.fingerprints)] == kept.fingerprints
+        and kept.report.divergence is None
+    ):  # the claim moved on: replay the new events only, on from the kept last state
+        done = len(kept.fingerprints)
+        report.steps = list(kept.report.steps)
+        report.diagrams = dict(kept.report.diagrams)
+        progress = replace(kept.progress, all_steps=list(kept.progress.all_steps))
+    _replay_events(report, progress, process, claim, events[done:])
+    if use_kept:
+        REPLAYS.put(claim.id, instance.process_version, KeptReplay(fingerprints, report, progress))
+    return report
+
+
+@dataclass
+class _Progress:
+    """Where a replay stands after its last step: enough to replay further events from there."""
+
+    outcome: engine.Outcome | None = None
+    previous_hash: str = GENESIS_HASH
+    all_steps: list[dict[str, Any]] = field(default_factory=list)
+    previous_steps: list[dict[str, Any]] = field(default_factory=list)
+    # How many times each main-process element has completed, in all steps and before the previous
+    # command's steps (to know which of a gateway's recorded choices a step's paths are).
+    runs: Counter = field(default_factory=Counter)
+    runs_before_previous: Counter = field(default_factory=Counter)
+
+
+def _replay_events(
+    report: ReplayReport, progress: _Progress, process: ProcessSpec, claim: Claim, events
+) -> None:
+    """Apply ``events`` again from ``progress``, adding their steps to ``report`` (up to the first
+    divergence) and moving ``progress`` on."""
+    if not events:
+        return
+    reference = claim.reference
     task_names = dict(
         db.session.execute(select(HumanTask.id, HumanTask.name).where(HumanTask.claim_id == claim.id)).all()
     )
     who = officer_namer({event.actor for event in events})
     titles = task_labels(process)
-    main_xml = main_bpmn(process)
-    model = read_process_model(main_xml, MAIN_PROCESS) if main_xml is not None else None
-
-    report = ReplayReport(claim.reference, instance.process_version, len(events), [], None, main_xml)
-    outcome: engine.Outcome | None = None
-    previous_hash = GENESIS_HASH
-    all_steps: list[dict[str, Any]] = []
-    previous_steps: list[dict[str, Any]] = []
+    model = read_process_model(report.main_xml, MAIN_PROCESS) if report.main_xml is not None else None
+    windows: list[tuple[ReplayStep, list[dict[str, Any]], Counter, engine.Outcome]] = []
     for event in events:
-        differences = _chain_differences(event, claim.reference, previous_hash)
-        previous_hash = event.hash
+        differences = _chain_differences(event, reference, progress.previous_hash)
+        progress.previous_hash = event.hash
         recorded = event.result or {}
         try:
-            outcome = replay_command(process, event, outcome, claim.reference)
+            outcome = replay_command(process, event, progress.outcome, reference)
         except (engine.EngineError, KeyError, TypeError, ValueError) as error:
             differences.append(f"replay: the command cannot be applied again ({error})")
             step = _step(event, who, titles, task_names, None, process, [], differences)
             report.steps.append(step)
             report.divergence = Divergence(event.sequence, event.type, differences)
             break
+        progress.outcome = outcome
         differences += _result_differences(event.state_digest, recorded, outcome)
-        all_steps = all_steps + outcome.steps
-        paths = _gateway_paths(model, main_xml, previous_steps, outcome)
-        step = _step(event, who, titles, task_names, outcome, process, paths, differences)
+        progress.all_steps = progress.all_steps + outcome.steps
+        step = _step(event, who, titles, task_names, outcome, process, [], differences)
         if event.type == LETTER_ISSUED and report.steps:  # a letter leaves the claim where it was
             step.status, step.status_label = report.steps[-1].status, report.steps[-1].status_label
-        step.steps_so_far = all_steps
+        step.steps_so_far = progress.all_steps
         report.steps.append(step)
+        windows.append(
+            (step, progress.previous_steps + outcome.steps, progress.runs_before_previous, outcome)
+        )
+        main_runs = Counter(
+            s.get("task") for s in outcome.steps if s.get("process", MAIN_PROCESS) == MAIN_PROCESS
+        )
         if differences:
             report.divergence = Divergence(event.sequence, event.type, differences)
             break
         if event.type != LETTER_ISSUED:  # a letter moves nothing: the last command's steps stay the last
-            previous_steps = outcome.steps
-    return report
+            progress.runs_before_previous = Counter(progress.runs)
+            progress.previous_steps = outcome.steps
+        progress.runs = progress.runs + main_runs
+    if progress.outcome is not None and model is not None:
+        # Which way each gateway went is in the last state; earlier steps took the first choices.
+        last = report.steps[-1]
+        report.gateway_choices = gateway_choices(process, progress.outcome.state, last.occurred_at)
+    for step, window, runs_before, outcome in windows:
+        chosen = {g: flows[runs_before.get(g, 0) :] for g, flows in report.gateway_choices.items()}
+        step.gateway_paths = _gateway_paths(model, report.main_xml, window, outcome, chosen)
 
 
 def _chain_differences(event, reference: str, previous_hash: str) -> list[str]:
@@ -315,18 +388,20 @@ def _result_differences(expected_digest: str, recorded: dict[str, Any], outcome:
     return differences
 
 
-def _gateway_paths(model, main_xml, previous_steps, outcome: engine.Outcome) -> list[GatewayPath]:
-    """The paths the main process's gateways took during this command, from the step order."""
+def _gateway_paths(model, main_xml, window, outcome: engine.Outcome, chosen) -> list[GatewayPath]:
+    """The paths the main process's gateways took during this command: from the step order (the
+    ``window`` of the previous command's steps and this one's) and the gateways' recorded
+    ``chosen`` flows (from the first run in the window on)."""
     if model is None or not outcome.steps:
         return []
     ready = {task.name for task in outcome.ready_tasks}
     waiting = {timer.name for timer in outcome.timers} | set(outcome.waiting_messages)
     ran_here = {s.get("task") for s in outcome.steps if s.get("process") == MAIN_PROCESS}
     taken = claim_flows_taken(
-        previous_steps + outcome.steps, ready, waiting, bpmn_xml=main_xml, process_id=MAIN_PROCESS
+        window, ready, waiting, bpmn_xml=main_xml, process_id=MAIN_PROCESS, chosen=chosen
     )
-    # Two flows between the same gateway and element cannot be told apart by the steps: one path,
-    # its flows named together ("Complete or Incomplete after five requests").
+    # Two flows between the same gateway and element that no recorded choice tells apart: one
+    # path, its flows named together ("Complete or Incomplete after five requests").
     flows_by_pair: dict[tuple[str, str], list[str]] = {}
     for flow in model.flows.values():  # document order
         source = model.nodes.get(flow.source)
@@ -406,14 +481,23 @@ def main_bpmn(process: ProcessSpec) -> bytes | None:
 
 
 def step_diagram(report: ReplayReport, index: int) -> Diagram | None:
-    """The main process as it was after ``report.steps[index]``: completed and waiting elements."""
+    """The main process as it was after ``report.steps[index]``: completed and waiting elements,
+    and the flows taken so far (each gateway's first choices). Drawn once per kept report and step."""
     if report.main_xml is None or not 0 <= index < len(report.steps):
         return None
-    step = report.steps[index]
-    return draw_claim_steps(
-        report.main_xml,
-        step.steps_so_far,
-        step.ready_names,
-        step.waiting_names,
-        f"Claim {report.reference} after step {step.sequence}",
-    )
+    key = (index, page_language())  # a kept replay is drawn in each reader's language
+    if key not in report.diagrams:
+        step = report.steps[index]
+        report.diagrams[key] = draw_claim_steps(
+            report.main_xml,
+            step.steps_so_far,
+            step.ready_names,
+            step.waiting_names,
+            gettext(
+                "Claim %(reference)s after step %(sequence)s",
+                reference=report.reference,
+                sequence=step.sequence,
+            ),
+            report.gateway_choices,
+        )
+    return report.diagrams[key]

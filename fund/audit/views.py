@@ -11,6 +11,7 @@ from datetime import date
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from fund.audit import pages as audit_views
 from fund.audit import replay
@@ -24,6 +25,16 @@ from fund.common.wording import CATEGORY_LABELS, STATUS_LABELS
 from fund.web.panels import CLAIM_PAGE, panels
 
 audit_blueprint = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
+
+
+def _json_in_page(value) -> Markup:
+    """Recorded inputs and process data as readable JSON inside an element (``<pre>``): Kazakh and
+    Russian as letters, not ``\\uXXXX``; only ``& < >`` escaped, so quotes read as quotes."""
+    text = replay.json_text(value)
+    return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+audit_blueprint.add_app_template_filter(_json_in_page, "json_text")
 
 
 @audit_blueprint.after_request

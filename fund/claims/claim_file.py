@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
 from fund.claims.claim_diagram import Diagram, claim_diagram
+from fund.claims.claimant_messages import timeline_entries
 from fund.claims.explanations import (
     AmountCalculation,
     DecisionExplanation,
@@ -32,10 +34,19 @@ from fund.claims.history import (
     TIMERS_FIRED,
 )
 from fund.claims.instances import LETTER_MESSAGE_PREFIX
-from fund.claims.personal_data import PERSONAL_DATA_ROLES, Person, answer_masker, log_access, people_of
+from fund.claims.internal_notes import DeskEntry, desk_entries
+from fund.claims.paper_claims import APPLICATION_FORM
+from fund.claims.personal_data import (
+    PERSONAL_DATA_ROLES,
+    Person,
+    answer_masker,
+    log_access,
+    people_of,
+    viewable,
+)
 from fund.claims.prior_claims import SameVictimAndCase, same_victim_and_case
 from fund.claims.process_versions import process_for_version
-from fund.claims.submission import get_claim
+from fund.claims.submission import OFFICE_CHANNEL, get_claim, submission_channel
 from fund.common.access import require_role
 from fund.common.errors import NotFound
 from fund.common.time import fund_date
@@ -45,12 +56,12 @@ from fund.common.wording import (
     HARM_LABELS,
     MESSAGE_LABELS,
     STATUS_LABELS,
-    crime_words,
     label,
     task_labels,
 )
 from fund.extensions import db
 from fund.models import Claim, Document, HumanTask, Letter, User, WorkflowEvent, WorkflowInstance
+from fund.web.formatting import crime_in_words, words
 from workflows.specs import ProcessSpec
 
 log = logging.getLogger(__name__)
@@ -75,6 +86,12 @@ class DocumentRow:
     size: int
     uploaded_at: datetime
     uploaded_by: str
+    content_type: str = ""
+
+    @property
+    def viewable(self) -> bool:
+        """A PDF or an image, which the claim page offers to view in the page."""
+        return viewable(self.content_type)
 
 
 @dataclass(frozen=True)
@@ -201,7 +218,9 @@ def _crime(claim: Claim) -> list[tuple[str, str]]:
         ("Case number (ERDR)", claim.erdr_number),
         (
             "Criminal Code",
-            crime_words(claim.article, claim.article_part, claim.article_paragraph, claim.by_criminal_group),
+            crime_in_words(
+                claim.article, claim.article_part, claim.article_paragraph, claim.by_criminal_group
+            ),
         ),
         ("Harm", label(HARM_LABELS, claim.harm)),
         ("Crime committed on", claim.committed_on.strftime("%d.%m.%Y")),
@@ -230,13 +249,13 @@ def _checklist(data: dict[str, Any], uploaded: set[str], labels: dict[str, str])
 def _documents(claim: Claim, labels: dict[str, str]) -> list[DocumentRow]:
     rows = db.session.execute(  # columns only: the files themselves stay in the database
         select(Document.id, Document.code, Document.filename, Document.size, Document.uploaded_at,
-               Document.uploaded_by)
+               Document.uploaded_by, Document.content_type)
         .where(Document.claim_id == claim.id)
         .order_by(Document.uploaded_at, Document.id)
     )  # fmt: skip
     return [
         DocumentRow(row.id, row.code, labels.get(row.code, row.code), row.filename, row.size,
-                    row.uploaded_at, row.uploaded_by)
+                    row.uploaded_at, row.uploaded_by, row.content_type)
         for row in rows
     ]  # fmt: skip
 
@@ -244,7 +263,9 @@ def _documents(claim: Claim, labels: dict[str, str]) -> list[DocumentRow]:
 def _letter_label(kind: str) -> str:
     from fund.letters import texts
 
-    return texts.KIND_NAMES.get(kind, {}).get("en", label({}, kind))
+    language = str(get_locale() or "en")  # the letters' own names, in the page's language
+    names = texts.KIND_NAMES.get(kind, {})
+    return names.get(language) or names.get("en") or label({}, kind)
 
 
 def _letters(claim: Claim) -> list[LetterRow]:
@@ -272,7 +293,7 @@ def officer_namer(usernames: set[str | None]):
         if not username:
             return ""
         if username in PORTAL_ACTORS:
-            return PORTAL_ACTORS[username]
+            return words(PORTAL_ACTORS[username])
         full = names.get(username)
         return f"{full} ({username})" if full and full != username else username
 
@@ -309,7 +330,9 @@ def _build(user: User, claim: Claim, now: datetime, *, unmasked: bool, with_diag
         db.session.scalar(select(WorkflowInstance.process_data).where(WorkflowInstance.claim_id == claim.id))
         or {}
     )
-    doc_labels = document_labels(process)
+    doc_labels = document_labels(process) | {
+        APPLICATION_FORM: gettext("Application on paper, scanned at the office")
+    }
     documents = _documents(claim, doc_labels)
     tasks = list(
         db.session.execute(
@@ -325,13 +348,24 @@ def _build(user: User, claim: Claim, now: datetime, *, unmasked: bool, with_diag
             select(WorkflowEvent).where(WorkflowEvent.claim_id == claim.id).order_by(WorkflowEvent.sequence)
         )
     )
+    desk = desk_entries(claim.id)  # internal notes and task assignments, shown in the timeline
+    desk += [  # messages with the claimant: that one was written, not its words (in their panel)
+        DeskEntry(at, author or "", "message", sender) for at, sender, author in timeline_entries(claim.id)
+    ]
     who = officer_namer(
-        {t.completed_by for t in tasks} | {t.assignee for t in tasks} | {e.actor for e in events}
+        {t.completed_by for t in tasks}
+        | {t.assignee for t in tasks}
+        | {e.actor for e in events}
+        | {d.actor for d in desk}
+        | {d.assignee for d in desk}
+        | {d.previous_assignee for d in desk}
     )
     labels = task_labels(process)
     history, steps, answers = _history(
         events, {t.id: t for t in tasks}, labels, process, answer_masker(unmasked), who
     )
+    if desk:
+        history = sorted(history + [_desk_history(d, labels, who) for d in desk], key=lambda h: h.at)
     claimant, victim = people_of(user, claim, unmasked)
     view = ClaimView(
         reference=claim.reference,
@@ -377,31 +411,62 @@ def _build(user: User, claim: Claim, now: datetime, *, unmasked: bool, with_diag
     return view
 
 
+def _desk_history(entry: DeskEntry, labels: dict[str, str], who) -> HistoryEntry:
+    """An internal note or a task assignment as a line of the timeline (staff only)."""
+    if entry.kind == "message":
+        if entry.text == "claimant":
+            return HistoryEntry(0, entry.at, "portal", gettext("The claimant"),
+                                gettext("Message from the claimant"), "", [], [])  # fmt: skip
+        return HistoryEntry(0, entry.at, entry.actor, who(entry.actor),
+                            gettext("Answer sent to the claimant"), "", [], [])  # fmt: skip
+    if entry.kind == "note":
+        return HistoryEntry(
+            0,
+            entry.at,
+            entry.actor,
+            who(entry.actor),
+            gettext("Internal note"),
+            "",
+            [(gettext("Note"), entry.text)],
+            [],
+        )
+    details = [(gettext("Given to"), who(entry.assignee))]
+    if entry.previous_assignee:
+        details.append((gettext("Taken before by"), who(entry.previous_assignee)))
+    what = gettext("Task assigned: %(task)s", task=words(labels.get(entry.text, entry.text)))
+    return HistoryEntry(0, entry.at, entry.actor, who(entry.actor), what, "", details, [])  # fmt: skip
+
+
 def _describe_event(event: WorkflowEvent, tasks: dict, labels: dict[str, str], process: ProcessSpec, masker):
     """What an event did, in words, with its details (form answers, message contents)."""
     data = event.input or {}
     if event.type == CLAIM_SUBMITTED:
-        return "Claim submitted", []
+        if submission_channel(data) == OFFICE_CHANNEL:  # the actor is the intake officer who registered it
+            channel = gettext("At the fund's office: a paper or walk-in application, registered by intake")
+            return gettext("Claim submitted"), [(gettext("Channel"), channel)]
+        return gettext("Claim submitted"), []
     if event.type == TASK_COMPLETED:
         task = tasks.get(data.get("task_id"))
-        title = labels.get(task.name, task.title) if task is not None else "a task"
+        title = words(labels.get(task.name, task.title)) if task is not None else gettext("a task")
         form = process.forms.get(task.form) if task is not None else None
-        return f"Completed: {title}", answers_in_words(form, data.get("data") or {}, masker)
+        answers = answers_in_words(form, data.get("data") or {}, masker)
+        return gettext("Completed: %(task)s", task=title), answers
     if event.type == MESSAGE_DELIVERED:
         name = data.get("message", "")
         payload = data.get("payload") or {}
-        return label(MESSAGE_LABELS, name), answers_in_words(None, payload, masker)
+        return words(label(MESSAGE_LABELS, name)), answers_in_words(None, payload, masker)
     if event.type == TIMERS_FIRED:
         fired = [
             s.get("title", s.get("task", ""))
             for s in (event.result or {}).get("steps", [])
             if "Event" in s.get("type", "")
         ]
-        return "Deadline or reminder reached", [("Steps", "; ".join(fired))] if fired else []
+        fired_words = "; ".join(words(title) for title in fired)
+        return gettext("Deadline or reminder reached"), [(gettext("Steps"), fired_words)] if fired else []
     if event.type == LETTER_ISSUED:
         letter = data.get("letter") or {}
-        return f"Letter issued: {_letter_label(letter.get('kind', ''))}", [
-            ("Number", letter.get("number") or ""),
+        return gettext("Letter issued: %(letter)s", letter=words(_letter_label(letter.get("kind", "")))), [
+            (gettext("Number"), letter.get("number") or ""),
             ("SHA-256", letter.get("sha256") or ""),
         ]
     return event.type.replace("_", " "), []

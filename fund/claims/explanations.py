@@ -15,6 +15,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from flask_babel import gettext
 from lxml import etree
 from sqlalchemy import select
 
@@ -142,15 +143,17 @@ def condition_words(entry: str) -> str | None:
     membership = _MEMBERSHIP.match(entry)
     if membership:
         values = ", ".join(_plain(part) for part in membership.group(2).split(",") if part.strip())
-        return ("is none of: " if membership.group(1) != "in" else "is one of: ") + values
+        if membership.group(1) != "in":
+            return gettext("is none of: %(values)s", values=values)
+        return gettext("is one of: %(values)s", values=values)
     comparison = _COMPARISON.match(entry)
     if comparison:
-        return f"{_COMPARISON_WORDS[comparison.group(1)]} {_plain(comparison.group(2))}"
+        return f"{gettext(_COMPARISON_WORDS[comparison.group(1)])} {_plain(comparison.group(2))}"
     if " ".join(entry.split()) in _IDENTITY_WORDS:
-        return _IDENTITY_WORDS[" ".join(entry.split())]
+        return gettext(_IDENTITY_WORDS[" ".join(entry.split())])
     if entry.startswith("?"):
-        return f"meets: {entry}"
-    return f"is {_plain(entry)}"
+        return gettext("meets: %(entry)s", entry=entry)
+    return gettext("is %(value)s", value=_plain(entry))
 
 
 def _claim_value(expression: str, data: dict[str, Any]) -> str | None:
@@ -187,7 +190,11 @@ def explain_decisions(
                     if words is None:
                         continue
                     actual = _claim_value(expression, data)
-                    conditions.append((input_label, f"{words} (this claim: {actual})" if actual else words))
+                    if actual:
+                        words = gettext(
+                            "%(condition)s (this claim: %(value)s)", condition=words, value=actual
+                        )
+                    conditions.append((input_label, words))
                 outputs = [(name, _plain(value)) for name, value in zip(table.outputs, results, strict=False)]
             rules.append(RuleExplanation(row, matched.get("description", ""), conditions, outputs))
         policy = str(decision.get("hit_policy", ""))
@@ -226,19 +233,25 @@ def amount_calculation(data: dict[str, Any], today: date) -> AmountCalculation |
             int(data["mci_rate"]),
             int(data["amount_kzt"]),
             True,
-            f"the MCI in force on the decision date ({_day(decided)}); this is the amount paid",
+            gettext(
+                "the MCI in force on the decision date (%(date)s); this is the amount paid",
+                date=_day(decided),
+            ),
         )
     rate = mci_rate_on(today)
     if rate is None:
-        return AmountCalculation(amount_mci, None, None, False, "no MCI rate is recorded for today")
+        return AmountCalculation(amount_mci, None, None, False, gettext("no MCI rate is recorded for today"))
     effective_from, kzt = rate
     return AmountCalculation(
         amount_mci,
         kzt,
         amount_mci * kzt,
         False,
-        f"the MCI in force today (since {effective_from:%d.%m.%Y}); the amount paid uses the MCI in force "
-        "on the decision date",
+        gettext(
+            "the MCI in force today (since %(date)s); "
+            "the amount paid uses the MCI in force on the decision date",
+            date=effective_from.strftime("%d.%m.%Y"),
+        ),
     )
 
 

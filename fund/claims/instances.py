@@ -10,6 +10,7 @@ after the commit (:mod:`fund.claims.letter_issuing`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from fund.claims.history import GENESIS_HASH, event_hash, event_result, rates_to_json
 from fund.claims.process_versions import process_for_version
 from fund.common.errors import Conflict
+from fund.common.metrics import record_command
 from fund.common.new_rows import insert_missing_statements
 from fund.extensions import db, warm_workflows
 from fund.models import (
@@ -124,6 +126,7 @@ def apply_command(
     the worklist and timers by difference, the letters it made due and the claimant's message —
     is sent as one write (:func:`_send_writes`): one statement on PostgreSQL.
     """
+    started = time.perf_counter()  # its duration, by kind, for /metrics (a refused command is not timed)
     if instance is None and process_version is None:
         instance = lock_instance(claim)
     version = instance.process_version if instance is not None else process_version
@@ -186,6 +189,7 @@ def apply_command(
         set_committed_value(instance, name, value)
     for name, value in claim_values.items():
         set_committed_value(claim, name, value)
+    record_command(event_type, time.perf_counter() - started)
     return outcome
 
 

@@ -1,6 +1,6 @@
 """Personal data: who may see it, how it is masked, and the access log of every unmasked view.
 
-IINs, birth dates, phone, e-mail and IBAN are masked (``900115•••013``, ``KZ86••••••••••••0100``)
+IINs, birth dates, phone, e-mail and IBAN are masked (``••••••••0013``, ``KZ86••••••••••••0100``)
 unless an officer whose work needs them (intake, reviewer, approver, finance) asks to see them;
 each such view, and each download of a claim's document or letter, is written to the access log
 with who, when and what. Auditors and administrators see masked data and initials only: they
@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
+from fund.claims.explanations import document_labels
+from fund.claims.process_versions import process_for_version
 from fund.claims.submission import get_claim
 from fund.common.access import require_role
 from fund.common.errors import NotFound
 from fund.extensions import db
-from fund.models import AccessLogEntry, Claim, Document, Letter, User
+from fund.models import AccessLogEntry, Claim, Document, Letter, User, WorkflowInstance
 
 PERSONAL_DATA_ROLES = ("intake", "reviewer", "approver", "finance")
 MASK = "•"
@@ -31,10 +33,15 @@ SAFE_DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 def mask_iin(iin: str | None) -> str:
-    """``900115450013`` -> ``900115•••013``."""
+    """``900115450013`` -> ``••••••••0013``: the last four digits only.
+
+    An IIN's first six digits are the holder's birth date (YYMMDD) and its seventh their sex and
+    century, so none of them is shown; the last four (a serial number and the check digit) are
+    enough to tell two people apart on the phone.
+    """
     if not iin:
         return ""
-    return iin[:6] + MASK * 3 + iin[-3:] if len(iin) == 12 else MASK * len(iin)
+    return MASK * 8 + iin[-4:] if len(iin) == 12 else MASK * len(iin)
 
 
 def mask_iban(iban: str | None) -> str:
@@ -132,9 +139,35 @@ class DownloadedFile:
     content_type: str
     content: bytes
 
+    @property
+    def viewable(self) -> bool:
+        """Whether a browser may show the file in the page: see :func:`viewable`."""
+        return viewable(self.content_type, self.content)
 
-def open_document(user: User, reference: str, document_id: int, now: datetime) -> DownloadedFile:
-    """A document of the claim, for the roles that may see personal data; the download is logged."""
+
+# Shown in the page (inline) only when the stored type is one of these and the bytes begin as
+# that type does; anything else is only downloaded (and never sniffed as something else).
+VIEWABLE_TYPES = {
+    "application/pdf": b"%PDF-",
+    "image/png": b"\x89PNG\r\n\x1a\n",
+    "image/jpeg": b"\xff\xd8\xff",
+}
+
+
+def viewable(content_type: str, content: bytes | None = None) -> bool:
+    """A PDF, PNG or JPEG (by its stored type and, when given, by its first bytes)."""
+    signature = VIEWABLE_TYPES.get(content_type)
+    return signature is not None and (content is None or content.startswith(signature))
+
+
+def open_document(
+    user: User, reference: str, document_id: int, now: datetime, *, viewing: bool = False
+) -> DownloadedFile:
+    """A document of the claim, for the roles that may see personal data; the download is logged.
+
+    With ``viewing`` the file is to be shown in the page: the access log says "viewed", and a view
+    is written like a download, once per time the file is sent.
+    """
     require_role(user, *PERSONAL_DATA_ROLES)
     claim = get_claim(user, reference)
     document = db.session.scalar(
@@ -142,10 +175,51 @@ def open_document(user: User, reference: str, document_id: int, now: datetime) -
     )
     if document is None:
         raise NotFound(f"claim {reference} has no document {document_id}")
-    log_access(claim, user, now, f"document {document.id}: {document.code} ({document.filename})")
+    how = " viewed" if viewing else ""
+    log_access(claim, user, now, f"document {document.id}{how}: {document.code} ({document.filename})")
     db.session.commit()
     content_type = document.content_type if document.content_type in SAFE_DOCUMENT_TYPES else ""
     return DownloadedFile(document.filename, content_type or "application/octet-stream", document.content)
+
+
+@dataclass(frozen=True)
+class DocumentDetails:
+    """What the document viewer shows around the file: never the file itself."""
+
+    id: int
+    claim_reference: str
+    label: str
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+
+    @property
+    def viewable(self) -> bool:
+        return viewable(self.content_type)
+
+    @property
+    def image(self) -> bool:
+        return self.viewable and self.content_type.startswith("image/")
+
+
+def document_details(user: User, reference: str, document_id: int) -> DocumentDetails:
+    """A document's name, kind and size, for the roles that may open it (not logged: no content)."""
+    require_role(user, *PERSONAL_DATA_ROLES)
+    claim = get_claim(user, reference)
+    row = db.session.execute(
+        select(Document.id, Document.code, Document.filename, Document.content_type, Document.size,
+               Document.uploaded_at, WorkflowInstance.process_version)
+        .outerjoin(WorkflowInstance, WorkflowInstance.claim_id == Document.claim_id)
+        .where(Document.id == document_id, Document.claim_id == claim.id)
+    ).first()  # fmt: skip
+    if row is None:
+        raise NotFound(f"claim {reference} has no document {document_id}")
+    labels = document_labels(process_for_version(row.process_version)) if row.process_version else {}
+    return DocumentDetails(
+        row.id, claim.reference, labels.get(row.code, row.code), row.filename, row.content_type, row.size,
+        row.uploaded_at,
+    )  # fmt: skip
 
 
 def open_letter(user: User, reference: str, letter_id: int, now: datetime) -> DownloadedFile:

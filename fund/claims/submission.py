@@ -15,6 +15,7 @@ from fund.claims.instances import run_engine_command
 from fund.claims.letter_issuing import issue_letters_made_due
 from fund.claims.prior_claims import prior_claims, same_victim_and_case
 from fund.claims.process_versions import current_process_version
+from fund.claims.search_terms import phone_digits, search_names
 from fund.claims.submission_schema import ClaimSubmissionSchema, validation_errors_to_fields
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Invalid, NotFound
@@ -25,7 +26,13 @@ from fund.models import Claim, Claimant, HumanTask, Letter, User
 from workflows import engine
 
 PORTAL_ACTOR = "portal"
+# Through which channel a claim came, recorded in its first event: the portal and the public API,
+# or the fund's office (intake registered a paper or walk-in application).
+PORTAL_CHANNEL = "portal"
+OFFICE_CHANNEL = "office"
 ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
+ACCESS_CODE_LENGTH = 12  # printed in three groups of four: ABCD-EFGH-JKLM
+_CODE_SEPARATORS = str.maketrans("", "", "-\u2010\u2011\u2012\u2013_")
 # An access code is 12 random characters of 32 (60 bits), not a chosen password: only its keyed
 # hash is stored (fund.common.keyed_codes). Online guessing is limited by the rate limits per
 # address and the lockout per reference (fund.portal.sign_in).
@@ -39,7 +46,7 @@ class SubmittedClaim:
 
 
 def _new_access_code() -> str:
-    raw = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(12))
+    raw = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
@@ -67,14 +74,41 @@ def _facts(claim: Claim, submitted_on: date) -> dict[str, Any]:
 
 
 def submit_claim(body: Any, now: datetime, actor: str = PORTAL_ACTOR) -> SubmittedClaim:
-    """Register a claim from the public API or an intake officer and start its process.
+    """Register a claim from the portal or the public API and start its process.
 
     Returns the reference and the access code; the code is shown once and only its hash is kept.
+    (Intake registers paper and walk-in claims with :mod:`fund.claims.paper_claims`.)
     """
+    data = load_submission(body, now)
+    claim, access_code = start_claim(data, now, actor, PORTAL_CHANNEL)
+    db.session.commit()
+    issue_letters_made_due(now)
+    return SubmittedClaim(claim.reference, access_code, claim.status)
+
+
+def load_submission(body: Any, now: datetime) -> dict[str, Any]:
+    """The submission checked by the schema (as of the fund's date of ``now``); Invalid naming
+    every failing field by its dotted path (``claimant.iin``)."""
     try:
-        data = ClaimSubmissionSchema(today=fund_date(now)).load(body)
+        return ClaimSubmissionSchema(today=fund_date(now)).load(body)
     except ValidationError as error:
         raise Invalid("the claim has errors", validation_errors_to_fields(error)) from error
+
+
+def start_claim(
+    data: dict[str, Any],
+    now: datetime,
+    actor: str,
+    channel: str,
+    recorded: dict[str, Any] | None = None,
+) -> tuple[Claim, str]:
+    """Store a checked submission (:func:`load_submission`) and start its process: the claim and
+    its access code. Not committed: the caller commits, with whatever else belongs to it.
+
+    The first event of the claim's history records who registered it (``actor``), through which
+    ``channel`` (``portal`` or ``office``), and ``recorded``: further facts of the registration
+    (for a paper claim, its documents' codes and sha256), all under the history's hash chain.
+    """
     version = current_process_version()
     if version is None:
         raise Conflict("no process is deployed; run 'fund init' first")
@@ -84,6 +118,7 @@ def submit_claim(body: Any, now: datetime, actor: str = PORTAL_ACTOR) -> Submitt
         iin=person["iin"],
         birth_date=person["birth_date"],
         phone=person["phone"],
+        phone_digits=phone_digits(person["phone"]),
         email=person.get("email"),
         language=person["language"],
         iban=person["iban"],
@@ -97,6 +132,7 @@ def submit_claim(body: Any, now: datetime, actor: str = PORTAL_ACTOR) -> Submitt
         claimant=claimant,
         claimant_role=data["role"],
         victim_full_name=victim.get("full_name") or person["full_name"],
+        search_names=search_names(person["full_name"], victim.get("full_name")),
         victim_iin=victim.get("iin") or person["iin"],
         victim_birth_date=victim.get("birth_date") or person["birth_date"],
         erdr_number=crime["erdr_number"],
@@ -123,13 +159,19 @@ def submit_claim(body: Any, now: datetime, actor: str = PORTAL_ACTOR) -> Submitt
         CLAIM_SUBMITTED,
         actor,
         now,
-        {"facts": facts_to_json(facts)},
+        {"facts": facts_to_json(facts), "channel": channel, **(recorded or {})},
         lambda process, _state, ctx: engine.start(process, claim.reference, facts, ctx),
         process_version=version.version,
     )
-    db.session.commit()
-    issue_letters_made_due(now)
-    return SubmittedClaim(claim.reference, access_code, claim.status)
+    return claim, access_code
+
+
+def submission_channel(event_input: dict[str, Any] | None) -> str:
+    """Through which channel a claim came, from its first event's input: ``portal`` or ``office``.
+
+    Claims registered before the channel was recorded came through the portal or the public API.
+    """
+    return str((event_input or {}).get("channel") or PORTAL_CHANNEL)
 
 
 def _claim_by_reference(reference: str) -> Claim | None:
@@ -139,9 +181,19 @@ def _claim_by_reference(reference: str) -> Claim | None:
     return db.session.scalar(select(Claim).where(Claim.reference == reference))
 
 
-def _typed_access_code(access_code: str) -> str:
-    # As printed: "ABCD-EFGH-JKLM"; people type it in lower case, with spaces around.
-    return (access_code or "").strip().upper()
+def typed_access_code(access_code: str | None) -> str:
+    """An access code as typed, in the form it is printed and hashed: ``ABCD-EFGH-JKLM``.
+
+    People type it in lower case, without the dashes, with spaces between the groups or around
+    it (``abcd efgh jklm``, ``ABCDEFGHJKLM``): twelve letters and digits in any such form are
+    the same code, so a code that differs only so is right, not a failure counted toward the
+    lockout. Anything else is returned trimmed and in capitals, and does not match.
+    """
+    typed = (access_code or "").strip().upper()
+    compact = "".join(typed.split()).translate(_CODE_SEPARATORS)
+    if len(compact) == ACCESS_CODE_LENGTH and all(char in ACCESS_CODE_ALPHABET for char in compact):
+        return "-".join(compact[start : start + 4] for start in range(0, ACCESS_CODE_LENGTH, 4))
+    return typed
 
 
 def access_code_matches(stored: str | None, access_code: str) -> bool:
@@ -150,13 +202,13 @@ def access_code_matches(stored: str | None, access_code: str) -> bool:
     ``stored`` None (no claim with the reference) costs the same check and is False, so timing
     does not tell which was wrong. The comparison is constant-time.
     """
-    return code_matches(stored, _typed_access_code(access_code), ACCESS_CODE)
+    return code_matches(stored, typed_access_code(access_code), ACCESS_CODE)
 
 
 def rehash_access_code(claim_id: int, stored: str, access_code: str) -> None:
     """After a right code: store its hash the current way if it was made otherwise (scrypt before
     keyed hashes, or an old key), so that the claim's next checks are quick. Does not commit."""
-    code = _typed_access_code(access_code)
+    code = typed_access_code(access_code)
     if not hashed_with_current_key(stored, code, ACCESS_CODE):
         db.session.execute(
             update(Claim)
@@ -190,7 +242,7 @@ def public_status(claim: Claim | Row[Any]) -> dict[str, Any]:
 
 def get_claim(user: User, reference: str) -> Claim:
     """A claim for staff; raises NotFound."""
-    require_role(user, "intake", "reviewer", "approver", "finance", "auditor", "admin")
+    require_role(user, "intake", "reviewer", "approver", "finance", "auditor", "admin", "supervisor")
     claim = _claim_by_reference(reference)
     if claim is None:
         raise NotFound(f"no claim {reference}")

@@ -65,7 +65,7 @@ IBAN_CHECKSUM_MESSAGE = ErrorMessage(
     "iban_checksum",
 )
 PHONE_MESSAGE = ErrorMessage(
-    "must be +7 followed by 10 digits, for example +7 701 123 45 67",
+    "must be a phone number: +7 or 8, then 10 digits, for example +7 701 123 45 67 or 8 701 123 45 67",
     "phone_invalid",
 )
 EMAIL_MESSAGE = ErrorMessage("must be an email address such as name@example.kz", "email_invalid")
@@ -84,7 +84,7 @@ ARTICLE_AS_TEXT_MESSAGE = ErrorMessage(
     "article_not_text",
 )
 PART_MESSAGE = ErrorMessage(
-    'must be the part of the article as the law writes it: a whole number from 1 to 10, optionally '
+    "must be the part of the article as the law writes it: a whole number from 1 to 10, optionally "
     'followed by "-" and a number from 1 to 9, for example "3" or "3-1"',
     "part_invalid",
 )

@@ -1,7 +1,7 @@
 """The shape of a public claim submission, and how its errors are reported.
 
 ``ClaimSubmissionSchema(today=...).load(body)`` returns a plain dict with ``date`` objects and
-normalised strings (IBAN without spaces, phone as +7XXXXXXXXXX), or raises ``ValidationError``.
+normalised strings (IBAN without spaces, phone in E.164: +7XXXXXXXXXX), or raises ``ValidationError``.
 The schema checks form only: whether the crime and harm entitle anyone to compensation is
 decided by the rules tables, not here.
 
@@ -90,7 +90,7 @@ class _Text(fields.String):
 
 
 class _Phone(_Text):
-    """A phone number, normalised to +7XXXXXXXXXX."""
+    """A phone number as people write it (``8 701 234 56 78``), stored in E.164: +7XXXXXXXXXX."""
 
     default_error_messages = {"invalid": PHONE_MESSAGE}
 

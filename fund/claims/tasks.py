@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, union_all
+from sqlalchemy import and_, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
+from fund.claims.four_eyes import ReadyTask, four_eyes_bars, four_eyes_reason
 from fund.claims.history import TASK_COMPLETED
 from fund.claims.instances import lock_task, run_engine_command
 from fund.claims.letter_issuing import issue_letters_made_due
@@ -24,8 +25,11 @@ from fund.models import AWARDED_STATUSES, ROLES, Claim, HumanTask, ProcessVersio
 from workflows import engine
 
 
-def open_tasks(user: User, role: str | None = None, limit: int = 200) -> list[HumanTask]:
-    """Ready tasks the user's roles may work (optionally one role), oldest first, at most ``limit``.
+def open_tasks(
+    user: User, role: str | None = None, limit: int = 200, after: tuple[datetime, str] | None = None
+) -> list[HumanTask]:
+    """Ready tasks the user's roles may work (optionally one role), oldest first, at most ``limit``;
+    with ``after`` (a task's ``created_at`` and ``id``), those after it in that order (the next page).
 
     Each role's tasks are read in that order from ``ix_human_tasks_open_by_role``, ``limit`` at
     most, and merged: no query sorts all the open tasks, however many there are. Each task comes
@@ -38,9 +42,19 @@ def open_tasks(user: User, role: str | None = None, limit: int = 200) -> list[Hu
     def oldest(of_roles: list[str]):
         return (
             select(HumanTask.id)
-            .where(HumanTask.state == "open", HumanTask.role.in_(of_roles))
+            .where(HumanTask.state == "open", HumanTask.role.in_(of_roles), *later)
             .order_by(HumanTask.created_at, HumanTask.id)
             .limit(limit)
+        )
+
+    later = []
+    if after is not None:
+        created_at, task_id = after
+        later.append(
+            or_(
+                HumanTask.created_at > created_at,
+                and_(HumanTask.created_at == created_at, HumanTask.id > task_id),
+            )
         )
 
     if len(roles) == 1:
@@ -84,6 +98,12 @@ def task_form_ids(tasks: list[HumanTask]) -> dict[str, str]:
     """The form id of each task (:func:`form_id`), from the version its claim runs on (one query)."""
     versions = _claim_versions(tasks)
     return {task.id: form_id(versions[task.claim_id], task.form) for task in tasks}
+
+
+def barred_tasks(user: User, ready: list[HumanTask]) -> dict[str, str]:
+    """Why the four-eyes rule bars ``user`` from each of these tasks that it bars, by task id (one
+    query); the same words as the worklist's and the refusal's (:mod:`fund.claims.four_eyes`)."""
+    return four_eyes_bars(user, (ReadyTask(task.id, task.claim_id, task.name, task.role) for task in ready))
 
 
 _FORM_ID = re.compile(r"(?P<version>[0-9a-f]{64})/(?P<form>[a-z0-9_]+)\.json")
@@ -173,7 +193,8 @@ def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Complet
         done = CompletedTask(claim.reference, claim.status)  # the answer, read before the commit
     except engine.FourEyesViolation as error:
         db.session.rollback()
-        raise Forbidden(f"four eyes: {error}") from error
+        # The engine names tasks by their codes; say it as the worklist and the task page do.
+        raise Forbidden(four_eyes_reason(user, task) or f"four eyes: {error}") from error
     except IntegrityError as error:
         db.session.rollback()
         refusal = refusal_after_conflict(*victim_and_case)

@@ -15,6 +15,7 @@ from fund.claims.letter_issuing import issue_letters_made_due
 from fund.extensions import db
 from fund.models import Claim, Timer, WorkflowInstance
 from workflows import engine
+from workflows.engine import Outcome
 
 log = logging.getLogger(__name__)
 WORKER_ACTOR = "worker"
@@ -57,6 +58,26 @@ def _has_due_timer(claim_id: int, now: datetime) -> bool:
     return db.session.scalar(due) is not None
 
 
+def _fire_locked(claim: Claim, now: datetime) -> Outcome | None:
+    """Lock the claim's instance and fire its due timers, committed; None (rolled back) if none is
+    due any more once the lock is held (another worker fired them meanwhile)."""
+    instance = lock_instance(claim)
+    if not _has_due_timer(claim.id, now):
+        db.session.rollback()
+        return None
+    outcome = run_engine_command(
+        claim,
+        TIMERS_FIRED,
+        WORKER_ACTOR,
+        now,
+        {},
+        lambda process, state, ctx: engine.fire_due_timers(process, state, ctx),
+        instance=instance,
+    )
+    db.session.commit()
+    return outcome
+
+
 def _fire_next(now: datetime, skip: Collection[int]) -> tuple[int, str] | None:
     while True:
         claim_id = _lock_claim_with_due_timer(now, skip)
@@ -66,21 +87,9 @@ def _fire_next(now: datetime, skip: Collection[int]) -> tuple[int, str] | None:
         claim = db.session.get(Claim, claim_id)
         reference = claim.reference
         try:
-            instance = lock_instance(claim)  # SQLite: waits here for a worker already on this claim
-            if not _has_due_timer(claim_id, now):
-                # Another worker fired them between our look and our lock: nothing to record.
-                db.session.rollback()
+            outcome = _fire_locked(claim, now)  # SQLite: waits for a worker already on this claim
+            if outcome is None:  # another worker fired them between our look and our lock
                 continue
-            outcome = run_engine_command(
-                claim,
-                TIMERS_FIRED,
-                WORKER_ACTOR,
-                now,
-                {},
-                lambda process, state, ctx: engine.fire_due_timers(process, state, ctx),
-                instance=instance,
-            )
-            db.session.commit()
             issue_letters_made_due(now)
         except Exception as error:
             db.session.rollback()
@@ -109,6 +118,26 @@ def fire_next_due_timer(now: datetime, skip: Collection[int] = ()) -> str | None
     """
     fired = _fire_next(now, skip)
     return fired[1] if fired else None
+
+
+def fire_timers_of_claim(claim_id: int, now: datetime) -> bool:
+    """Fire one claim's due timers now, as the worker would (an officer's retry after a failed
+    round); True if any was due. Raises :class:`TimersFailed` when firing them fails again.
+    """
+    claim = db.session.get(Claim, claim_id)
+    if claim is None or not _has_due_timer(claim_id, now):
+        db.session.rollback()
+        return False
+    reference = claim.reference
+    try:
+        if _fire_locked(claim, now) is None:  # a worker fired them meanwhile
+            return False
+    except Exception as error:
+        db.session.rollback()
+        log.exception("firing the due timers of claim %s failed again", reference)
+        raise TimersFailed(claim_id, reference) from error
+    issue_letters_made_due(now)
+    return True
 
 
 def fire_due_timers(

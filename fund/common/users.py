@@ -185,3 +185,22 @@ def user_for_token(token: str, now: datetime) -> User:
     if row is None or row.expires_at <= now or not row.user.active:
         raise Unauthenticated("the token is missing, unknown or expired; get one from POST /api/v1/tokens")
     return row.user
+
+
+STAFF_LANGUAGES = ("kk", "ru", "en")
+
+
+def choose_language(user: User, language: str | None) -> User:
+    """Remember the language of the user's pages: "kk", "ru", "en", or None for the browser's.
+
+    Every staff user may choose their own language; nobody else's.
+    """
+    language = (language or "").strip() or None
+    if language is not None and language not in STAFF_LANGUAGES:
+        raise Invalid(
+            "choose a language of the list",
+            fields={"language": ["one of kk (Kazakh), ru (Russian), en (English), or empty: the browser's"]},
+        )
+    user.language = language
+    db.session.commit()
+    return user

@@ -20,7 +20,8 @@ from workflows.formats import normalize_iban as normalize_iban
 _DIGITS_11 = re.compile(r"[0-9]{11}")
 _DIGITS_12 = re.compile(r"[0-9]{12}")
 _DIGITS_15 = re.compile(r"[0-9]{15}")
-_KZ_PHONE = re.compile(r"\+7[0-9]{10}")
+# A number of the +7 zone as people write it: +7, the domestic 8, or a bare 7, then 10 digits.
+_KZ_PHONE = re.compile(r"(?:\+7|8|7)([0-9]{10})")
 
 # The official two-pass weighting of the IIN check digit.
 _IIN_FIRST_WEIGHTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
@@ -29,7 +30,8 @@ _IIN_SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 # The 7th IIN digit: the century of birth (odd digits for men, even for women).
 _IIN_CENTURY_BY_DIGIT = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
 
-_PHONE_SEPARATORS = str.maketrans("", "", "-()")
+# Dashes (the ASCII one, and the hyphens and dash a word processor puts instead) and brackets.
+_PHONE_SEPARATORS = str.maketrans("", "", "-\u2010\u2011\u2012\u2013()")
 
 
 def iin_check_digit(first11: str) -> int | None:
@@ -86,13 +88,17 @@ def is_valid_erdr_number(text: str) -> bool:
 
 
 def normalize_kz_phone(text: str) -> str | None:
-    """A phone number as +7 and 10 digits (``+77011234567``), or ``None`` if it is not one.
+    """A phone number in E.164 (``+77012345678``), or ``None`` if it is not one.
 
-    Spaces, dashes and parentheses are accepted in the input (``+7 (701) 123-45-67``).
-    The ``+7`` is required: a leading 8 or a bare 7 is not taken as the country code, so that
-    a number is never silently changed into a different one.
+    Taken as Kazakhs write a number: ``+7 (701) 234-56-78``, ``8 701 234 56 78``,
+    ``87012345678``, ``7 701 2345678``: +7, the domestic trunk prefix 8 or a bare 7, then the
+    10 digits of the number, with any spaces, dashes and brackets. Ten digits alone are refused:
+    a number written with its prefix and one digit missing looks the same, and storing it would
+    silently give the claimant someone else's number. The officers' search reads the same
+    forms as one number (:func:`fund.claims.search_terms.phone_digits` keeps its 10 digits).
     """
     if not isinstance(text, str):
         return None
     compact = "".join(text.split()).translate(_PHONE_SEPARATORS)
-    return compact if _KZ_PHONE.fullmatch(compact) else None
+    number = _KZ_PHONE.fullmatch(compact)
+    return "+7" + number.group(1) if number else None

@@ -60,6 +60,7 @@ ROLE_LABELS = {
     "finance": "finance officer",
     "auditor": "auditor",
     "admin": "administrator",
+    "supervisor": "supervisor",
 }
 
 

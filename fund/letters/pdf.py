@@ -93,6 +93,14 @@ class LetterContent:
     submitted_on: date | None = None  # acknowledgement
     iban_tail: str = ""  # approval: the last characters of the account paid to
     replaces: tuple[str, date] | None = None  # a reissue: the number and date of the letter it replaces
+    # How to reach the fund: a contact point's lines (region, address, phone, email, hours), or
+    # none and the configured fallback line; and the address of the page listing every point.
+    contact: dict[str, str] | None = None
+    contact_fallback: str = ""
+    contacts_url: str = ""
+    signatory_name: str = ""
+    signatory_position: str = ""
+    appeal_text: str = ""  # how and within which period a decision is challenged (configuration)
 
 
 @cache
@@ -124,6 +132,16 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": body,
         "strong": ParagraphStyle("strong", parent=body, fontName=BOLD_FONT_NAME, fontSize=12, leading=16),
         "item": ParagraphStyle("item", parent=body, spaceAfter=2),
+        "heading": ParagraphStyle(
+            "heading",
+            parent=body,
+            fontName=BOLD_FONT_NAME,
+            fontSize=11,
+            leading=15,
+            spaceBefore=6,
+            spaceAfter=3,
+        ),
+        "signatory": ParagraphStyle("signatory", parent=body, fontName=BOLD_FONT_NAME, spaceAfter=1),
         "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, spaceAfter=2),
         "code": ParagraphStyle(
             "code", parent=body, fontName=BOLD_FONT_NAME, fontSize=12, leading=16, spaceAfter=3
@@ -221,6 +239,86 @@ def _body(content: LetterContent, values: dict[str, str]) -> list:
     raise ValueError(f"no wording for letters of kind {content.kind!r}")
 
 
+def _legal_basis(content: LetterContent) -> list:
+    """The law's articles the letter rests on, and the decision-table rows that applied.
+
+    The rows are those recorded in the letter's details when it was issued (``legal_basis``:
+    see :mod:`fund.letters.service`), so a reissue cites the same rule.
+    """
+    language = content.language
+    if content.kind not in texts.LEGAL_BASIS[language]:
+        return []
+    styles = _styles()
+    common = texts.COMMON[language]
+    flowables = [
+        Paragraph(escape(common["legal_title"]), styles["heading"]),
+        Paragraph(escape(texts.LEGAL_BASIS[language][content.kind]), styles["body"]),
+    ]
+    basis = content.details.get("legal_basis") or {}
+    rules = [rule for rule in basis.get("rules") or [] if rule.get("row") is not None]
+    if rules:
+        names = texts.DECISION_TABLE_NAMES.get(basis.get("table", ""), {})
+        table = names.get(language) or str(basis.get("table", ""))
+        rows = ", ".join(str(rule["row"]) for rule in rules)
+        line = common["legal_rule_one" if len(rules) == 1 else "legal_rule_many"]
+        flowables.append(Paragraph(escape(line.format(table=table, rows=rows)), styles["body"]))
+        described = [texts.rule_words(rule.get("description", "")) for rule in rules]
+        described = [f"{rule['row']}: {words}" for rule, words in zip(rules, described, strict=True) if words]
+        if described:
+            flowables.append(Paragraph(escape(common["legal_rule_words"]), styles["small"]))
+            flowables.append(_bullets(described, styles["small"]))
+    return flowables
+
+
+def _appeal(content: LetterContent) -> list:
+    """How and within which period the decision can be challenged (configuration)."""
+    if content.kind not in texts.APPEALABLE_KINDS or not content.appeal_text:
+        return []
+    styles = _styles()
+    return [
+        Paragraph(escape(texts.COMMON[content.language]["appeal_title"]), styles["heading"]),
+        Paragraph(escape(content.appeal_text), styles["body"]),
+    ]
+
+
+def _contact(content: LetterContent) -> list:
+    """How to reach the fund: its contact point, or the configured fallback line; every letter."""
+    styles = _styles()
+    common = texts.COMMON[content.language]
+    flowables = [Paragraph(escape(common["contact_title"]), styles["heading"])]
+    point = content.contact
+    if point:
+        lines = [
+            f"{point['region']}: {point['address']}",
+            common["contact_phone"].format(phone=point["phone"]),
+            common["contact_email"].format(email=point["email"]),
+            common["contact_hours"].format(hours=point["hours"]),
+        ]
+        flowables += [Paragraph(escape(line), styles["item"]) for line in lines]
+        if content.contacts_url:
+            flowables.append(
+                Paragraph(
+                    escape(common["contact_all"].format(contacts_url=content.contacts_url)), styles["item"]
+                )
+            )
+    else:
+        flowables.append(Paragraph(escape(content.contact_fallback), styles["body"]))
+    return flowables
+
+
+def _signature(content: LetterContent) -> list:
+    """The closing, who signs (configuration: name and position) and the fund's name."""
+    styles = _styles()
+    common = texts.COMMON[content.language]
+    flowables = [Spacer(1, 6), Paragraph(escape(common["closing"]), styles["body"])]
+    if content.signatory_name:
+        flowables.append(Paragraph(escape(content.signatory_name), styles["signatory"]))
+    if content.signatory_position:
+        flowables.append(Paragraph(escape(content.signatory_position), styles["meta"]))
+    flowables.append(Paragraph(escape(texts.FUND_NAME[content.language]), styles["strong"]))
+    return flowables
+
+
 def _header(content: LetterContent, values: dict[str, str]) -> list:
     styles = _styles()
     common = texts.COMMON[content.language]
@@ -238,7 +336,15 @@ def _header(content: LetterContent, values: dict[str, str]) -> list:
         ],
         colWidths=["50%", "50%"],
     )
-    meta.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    meta.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),  # not reportlab's Helvetica: see render_letter
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return [
         Paragraph(escape(texts.FUND_NAME[content.language]), styles["fund"]),
         Paragraph(escape(others), styles["fund_other"]),
@@ -268,6 +374,7 @@ def _verification(content: LetterContent, values: dict[str, str]) -> KeepTogethe
     box.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),  # not reportlab's Helvetica: see render_letter
                 ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#4a5361")),
                 ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f4f6f8")),
                 ("LEFTPADDING", (0, 0), (-1, -1), 8),
@@ -295,12 +402,11 @@ def render_letter(content: LetterContent) -> bytes:
         story.append(Paragraph(common["replaces"].format(**values), styles["body"]))
     story.append(Paragraph(common["greeting"].format(**values), styles["body"]))
     story += _body(content, values)
-    story += [
-        Spacer(1, 6),
-        Paragraph(escape(common["closing"]), styles["body"]),
-        Paragraph(escape(texts.FUND_NAME[content.language]), styles["strong"]),
-        _verification(content, values),
-    ]
+    story += _legal_basis(content)
+    story += _appeal(content)
+    story += _contact(content)
+    story += _signature(content)
+    story.append(_verification(content, values))
 
     def footer(canvas, doc) -> None:
         canvas.saveState()
@@ -321,6 +427,9 @@ def render_letter(content: LetterContent) -> bytes:
         author=texts.FUND_NAME[content.language],
         subject=content.number,
         lang={"kk": "kk-KZ", "ru": "ru-RU", "en": "en"}[content.language],
+        # The canvas's first font is the letters' own: reportlab's default, Helvetica, is one of
+        # the standard 14 a reader takes from its system, named on every page and never embedded.
+        initialFontName=FONT_NAME,
     )
     with _RENDERING:  # the fonts' shared state is used from here to the end of the file
         document.build(story, onFirstPage=footer, onLaterPages=footer)

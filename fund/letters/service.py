@@ -21,21 +21,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app, has_app_context
 from sqlalchemy import event, exists, inspect, select
 
+from fund.common import fund_settings
+from fund.common.contact_points import contact_lines, contacts_url, fallback_line, main_contact_point
 from fund.common.errors import Conflict
 from fund.common.keyed_codes import LETTER_CODE, code_matches, hash_code
 from fund.common.time import fund_date
 
 from ..extensions import db
-from ..models import Claim, Letter
+from ..models import Claim, Letter, WorkflowEvent
 from . import texts
 from .pdf import LetterContent, render_letter
+from .signing import LetterSignature, sign_letter_pdf, signature_of
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+DEFAULT_PUBLIC_URL = fund_settings.DEFAULT_PUBLIC_URL
 # No 0/O, 1/I: the code is read off paper and typed by hand.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10  # 50 random bits: a keyed hash protects them (see fund.common.keyed_codes)
@@ -72,12 +74,12 @@ class LetterCheck:
     sha256: str
     status: str
     reissued: bool  # a newer letter replaces this one
+    signature: LetterSignature | None = None  # who signed the stored PDF, and when; None: unsigned
 
 
 def public_url() -> str:
     """The site's address as printed on letters (config FUND_PUBLIC_URL), without a trailing slash."""
-    configured = current_app.config.get("FUND_PUBLIC_URL") if has_app_context() else None
-    return (configured or DEFAULT_PUBLIC_URL).rstrip("/")
+    return fund_settings.public_url()
 
 
 def verify_url(number: str) -> str:
@@ -104,11 +106,50 @@ def letter_number(letter: Letter, now: datetime) -> str:
     return f"VCF-L-{fund_date(now).year}-{letter.id:07d}"
 
 
+def _table_key(table: str | None) -> str:
+    """A decision table as the engine names it in a step ("DecisionTable_eligibility") -> "eligibility"."""
+    return (table or "").removeprefix("DecisionTable_")
+
+
+def decision_rules(claim: Claim, table: str) -> dict | None:
+    """The rows of decision table ``table`` that matched last in the claim's history, as the
+    engine recorded them in its steps (``workflows.engine._matched_rules``); None if it never ran."""
+    results = db.session.scalars(
+        select(WorkflowEvent.result)
+        .where(WorkflowEvent.claim_id == claim.id)
+        .order_by(WorkflowEvent.sequence.desc())
+    )
+    for result in results:
+        for step in reversed((result or {}).get("steps") or []):
+            decision = step.get("decision") or {}
+            if _table_key(decision.get("table")) == table:
+                rules = [
+                    {"row": rule.get("row"), "description": rule.get("description") or ""}
+                    for rule in decision.get("rules") or []
+                ]
+                return {"table": table, "rules": rules}
+    return None
+
+
+def _with_legal_basis(letter: Letter, claim: Claim) -> None:
+    """Record in a due letter's details the decision rule it rests on, once: a reissue copies the
+    details, so it cites the same rule even if the claim was decided again since."""
+    table = texts.LEGAL_BASIS_TABLES.get(letter.kind)
+    details = dict(letter.details or {})
+    if table is None or "legal_basis" in details:
+        return
+    details["legal_basis"] = decision_rules(claim, table) or {"table": table, "rules": []}
+    letter.details = details
+
+
 def _content(letter: Letter, claim: Claim, number: str, code: str, now: datetime) -> LetterContent:
     replaces = None
     if letter.reissue_of_id is not None:
         previous = db.session.get(Letter, letter.reissue_of_id)
         replaces = (previous.number, fund_date(previous.issued_at))
+    language = letter.language
+    point = main_contact_point()
+    signatory_name, signatory_position = fund_settings.signatory(language)
     return LetterContent(
         kind=letter.kind,
         language=letter.language,
@@ -123,6 +164,12 @@ def _content(letter: Letter, claim: Claim, number: str, code: str, now: datetime
         submitted_on=fund_date(claim.submitted_at),
         iban_tail=(claim.claimant.iban or "")[-4:],
         replaces=replaces,
+        contact=vars(contact_lines(point, language)) if point is not None else None,
+        contact_fallback=fallback_line(language),
+        contacts_url=contacts_url(),
+        signatory_name=signatory_name,
+        signatory_position=signatory_position,
+        appeal_text=fund_settings.appeal_text(language),
     )
 
 
@@ -148,9 +195,11 @@ def issue_letter(letter: Letter, now: datetime) -> str:
     letter.language = claim.claimant.language
     if letter.language not in texts.LANGUAGES:
         raise ValueError(f"claim {claim.reference}: no letters in language {letter.language!r}")
+    _with_legal_basis(letter, claim)
     number = letter_number(letter, now)
     code = _new_code()
-    pdf = render_letter(_content(letter, claim, number, code, now))
+    # Signed before it is hashed: the stored PDF, its sha256 and the claim's history cover the signature.
+    pdf = sign_letter_pdf(render_letter(_content(letter, claim, number, code, now)), now)
     letter.number = number
     letter.issued_at = now
     letter.pdf = pdf
@@ -232,6 +281,7 @@ def verify_letter(number: str, code: str) -> LetterCheck | None:
         sha256=letter.sha256,
         status=letter.status,
         reissued=_has_reissue(letter),
+        signature=signature_of(letter.pdf) if letter.pdf else None,
     )
 
 

@@ -13,7 +13,10 @@ The English labels of document and rejection-reason codes are those of bpmn/form
 
 from __future__ import annotations
 
+import re
 from datetime import date
+
+from fund.common import fund_settings
 
 LANGUAGES = ("kk", "ru", "en")
 KAZAKH_LETTERS = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
@@ -190,6 +193,16 @@ COMMON: dict[str, dict[str, str]] = {
         "ашып, осы кодты енгізіңіз. Сол жерге осы PDF файлды да жүктей аласыз.",
         "closing": "Құрметпен,",
         "footer": "Хат № {number} · {page}-бет",
+        "legal_title": "Құқықтық негізі",
+        "legal_rule_one": "Қолданылған шешім ережесі: «{table}» кестесінің № {rows} жолы.",
+        "legal_rule_many": "Қолданылған шешім ережелері: «{table}» кестесінің № {rows} жолдары.",
+        "legal_rule_words": "Ереженің мәтіні Қордың ережелер кестесінде (ағылшын тілінде) жазылғандай:",
+        "appeal_title": "Шешімге қалай шағымдануға болады",
+        "contact_title": "Қорға қалай хабарласуға болады",
+        "contact_phone": "Телефон: {phone}",
+        "contact_email": "Электрондық пошта: {email}",
+        "contact_hours": "Жұмыс уақыты: {hours}",
+        "contact_all": "Қордың барлық өңірлердегі байланыс пункттері: {contacts_url}",
     },
     "ru": {
         "letter_number": "Письмо № {number}",
@@ -204,6 +217,16 @@ COMMON: dict[str, dict[str, str]] = {
         "{verify_url} и введите этот код. Там же можно загрузить этот PDF-файл.",
         "closing": "С уважением,",
         "footer": "Письмо № {number} · стр. {page}",
+        "legal_title": "Правовое основание",
+        "legal_rule_one": "Применённое правило: таблица решений «{table}», строка № {rows}.",
+        "legal_rule_many": "Применённые правила: таблица решений «{table}», строки № {rows}.",
+        "legal_rule_words": "Текст правила, как он записан в таблице правил Фонда (на английском языке):",
+        "appeal_title": "Как обжаловать решение",
+        "contact_title": "Как связаться с Фондом",
+        "contact_phone": "Телефон: {phone}",
+        "contact_email": "Электронная почта: {email}",
+        "contact_hours": "Часы работы: {hours}",
+        "contact_all": "Все контактные пункты Фонда по регионам: {contacts_url}",
     },
     "en": {
         "letter_number": "Letter No. {number}",
@@ -218,6 +241,16 @@ COMMON: dict[str, dict[str, str]] = {
         "open {verify_url} and enter the code. You can also upload this PDF file there.",
         "closing": "Yours sincerely,",
         "footer": "Letter No. {number} · page {page}",
+        "legal_title": "Legal basis",
+        "legal_rule_one": 'Decision rule applied: decision table "{table}", row No. {rows}.',
+        "legal_rule_many": 'Decision rules applied: decision table "{table}", rows No. {rows}.',
+        "legal_rule_words": "The rule's text, as the Fund's rules table states it:",
+        "appeal_title": "How to challenge a decision",
+        "contact_title": "How to reach the Fund",
+        "contact_phone": "Phone: {phone}",
+        "contact_email": "E-mail: {email}",
+        "contact_hours": "Opening hours: {hours}",
+        "contact_all": "All the Fund's contact points by region: {contacts_url}",
     },
 }
 
@@ -385,6 +418,62 @@ BODIES: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 
+# The law a letter rests on (Law No. 131-VI: Art. 6 who is entitled, 7 amounts, 8 how compensation
+# is assigned), by kind of letter; the acknowledgement decides nothing and cites none.
+LEGAL_BASIS: dict[str, dict[str, str]] = {
+    "kk": {
+        "approval": "Шешім «Жәбірленушілерге өтемақы қоры туралы» Қазақстан Республикасының 2018 жылғы "
+        "10 қаңтардағы № 131-VI Заңының 6, 7 және 8-баптары негізінде қабылданды.",
+        "rejection": "Шешім «Жәбірленушілерге өтемақы қоры туралы» Қазақстан Республикасының 2018 жылғы "
+        "10 қаңтардағы № 131-VI Заңының 6 және 8-баптары негізінде қабылданды.",
+        "document_request": "Құжаттар «Жәбірленушілерге өтемақы қоры туралы» Қазақстан Республикасының "
+        "2018 жылғы 10 қаңтардағы № 131-VI Заңының 8-бабы негізінде сұралады.",
+        "document_reminder": "Құжаттар «Жәбірленушілерге өтемақы қоры туралы» Қазақстан Республикасының "
+        "2018 жылғы 10 қаңтардағы № 131-VI Заңының 8-бабы негізінде сұралады.",
+    },
+    "ru": {
+        "approval": "Решение принято на основании статей 6, 7 и 8 Закона Республики Казахстан от "
+        "10 января 2018 года № 131-VI «О Фонде компенсации потерпевшим».",
+        "rejection": "Решение принято на основании статей 6 и 8 Закона Республики Казахстан от "
+        "10 января 2018 года № 131-VI «О Фонде компенсации потерпевшим».",
+        "document_request": "Документы запрашиваются на основании статьи 8 Закона Республики Казахстан "
+        "от 10 января 2018 года № 131-VI «О Фонде компенсации потерпевшим».",
+        "document_reminder": "Документы запрашиваются на основании статьи 8 Закона Республики Казахстан "
+        "от 10 января 2018 года № 131-VI «О Фонде компенсации потерпевшим».",
+    },
+    "en": {
+        "approval": "This decision is taken under Articles 6, 7 and 8 of the Law of the Republic of "
+        'Kazakhstan No. 131-VI of 10 January 2018 "On the Victims Compensation Fund".',
+        "rejection": "This decision is taken under Articles 6 and 8 of the Law of the Republic of "
+        'Kazakhstan No. 131-VI of 10 January 2018 "On the Victims Compensation Fund".',
+        "document_request": "The documents are asked for under Article 8 of the Law of the Republic of "
+        'Kazakhstan No. 131-VI of 10 January 2018 "On the Victims Compensation Fund".',
+        "document_reminder": "The documents are asked for under Article 8 of the Law of the Republic of "
+        'Kazakhstan No. 131-VI of 10 January 2018 "On the Victims Compensation Fund".',
+    },
+}
+# Which decision table's matched rows a letter cites, by kind (see fund.letters.service).
+LEGAL_BASIS_TABLES = {
+    "approval": "eligibility",
+    "rejection": "eligibility",
+    "document_request": "required_documents",
+    "document_reminder": "required_documents",
+}
+# Letters that announce a decision or a demand of the Fund say how it can be challenged.
+APPEALABLE_KINDS = ("approval", "rejection", "document_request", "document_reminder")
+DECISION_TABLE_NAMES: dict[str, dict[str, str]] = {
+    "eligibility": {
+        "kk": "Өтемақыға құқық және оның мөлшері",
+        "ru": "Право на компенсацию и её размер",
+        "en": "Eligibility and amount",
+    },
+    "required_documents": {
+        "kk": "Қажетті құжаттар",
+        "ru": "Необходимые документы",
+        "en": "Required documents",
+    },
+}
+
 # The public verification page (/verify/<number>).
 VERIFY_PAGE: dict[str, dict[str, str]] = {
     "kk": {
@@ -410,6 +499,8 @@ VERIFY_PAGE: dict[str, dict[str, str]] = {
         "missing_code": "Хатта басылған тексеру кодын енгізіңіз.",
         "too_large": "Файл тым үлкен. Қор хатының көлемі {limit} МБ-тан аспайды.",
         "not_pdf": "Бұл файл PDF емес. Хаттың PDF файлын таңдаңыз немесе өрісті бос қалдырыңыз.",
+        "signed_by": "Электрондық қолтаңба иесі",
+        "signed_at": "Қол қойылған уақыты (Алматы уақыты)",
         "privacy": "Бұл бетте жеке деректер көрсетілмейді.",
     },
     "ru": {
@@ -435,6 +526,8 @@ VERIFY_PAGE: dict[str, dict[str, str]] = {
         "missing_code": "Введите код проверки, напечатанный в письме.",
         "too_large": "Файл слишком большой. Письмо Фонда занимает не больше {limit} МБ.",
         "not_pdf": "Это не PDF-файл. Выберите PDF-файл письма или оставьте поле пустым.",
+        "signed_by": "Владелец электронной подписи",
+        "signed_at": "Время подписания (время Алматы)",
         "privacy": "На этой странице не показываются персональные данные.",
     },
     "en": {
@@ -461,6 +554,8 @@ VERIFY_PAGE: dict[str, dict[str, str]] = {
         "missing_code": "Enter the verification code printed on the letter.",
         "too_large": "The file is too large. A letter from the Fund is smaller than {limit} MB.",
         "not_pdf": "This file is not a PDF. Choose the letter's PDF file, or leave the field empty.",
+        "signed_by": "Electronic signature of",
+        "signed_at": "Signed at (Almaty time)",
         "privacy": "This page shows no personal data.",
     },
 }
@@ -537,12 +632,38 @@ def rejection_reason_label(code: str, language: str) -> str:
 def all_wording() -> list[str]:
     """Every fixed string above, for the test that the letters' font has each character."""
     strings: list[str] = [*FUND_NAME.values(), *LANGUAGE_NAMES.values(), *_KK_LOCATIVE, *_KK_ABLATIVE]
-    for table in (DOCUMENT_LABELS, REJECTION_REASON_LABELS, KIND_NAMES, COMMON, VERIFY_PAGE):
+    for table in (
+        DOCUMENT_LABELS,
+        REJECTION_REASON_LABELS,
+        KIND_NAMES,
+        COMMON,
+        VERIFY_PAGE,
+        LEGAL_BASIS,
+        DECISION_TABLE_NAMES,
+    ):
         for entry in table.values():
             strings.extend(entry.values())
+    for defaults in (
+        fund_settings.DEFAULT_APPEAL_TEXT,
+        fund_settings.DEFAULT_CONTACT_FALLBACK,
+        fund_settings.DEFAULT_SIGNATORY_POSITION,
+    ):
+        strings.extend(defaults.values())
     for kinds in BODIES.values():
         for body in kinds.values():
             strings.extend(body.values())
     for months in _MONTHS.values():
         strings.extend(months)
     return strings
+
+
+_SOURCES = re.compile(r"\s*Sources?:\s*[^\s;]+(?:;\s*[^\s;]+)*;?")
+_VERIFY_NOTE = re.compile(r"\s*Verify with the fund's lawyers\.?")
+_ADDRESS = re.compile(r"\s*\(?https?://[^\s)]+\)?")
+
+
+def rule_words(description: str) -> str:
+    """A decision rule's description as a letter prints it: without its sources' addresses and the
+    note to the fund's lawyers, which are for the people who maintain the rules."""
+    words = _ADDRESS.sub("", _VERIFY_NOTE.sub("", _SOURCES.sub("", description or "")))
+    return " ".join(words.split())

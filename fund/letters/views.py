@@ -13,6 +13,7 @@ from flask import Blueprint, make_response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fund.web.rate_limits import limited
+from workflows.scripting import FUND_TIME_ZONE
 
 from ..web import csrf
 from . import texts
@@ -31,6 +32,14 @@ def _page_language() -> str:
     if chosen in texts.LANGUAGES:
         return chosen
     return request.accept_languages.best_match(texts.LANGUAGES, default="en")
+
+
+def _signed_at(check: LetterCheck | None, language: str) -> str:
+    """The signing time the letter's signature states, as a date and an Almaty time."""
+    if check is None or check.signature is None or check.signature.signed_at is None:
+        return ""
+    moment = check.signature.signed_at.astimezone(FUND_TIME_ZONE)
+    return f"{texts.format_date(moment.date(), language)}, {moment:%H:%M}"
 
 
 def _page(
@@ -53,6 +62,7 @@ def _page(
         check=check,
         kind_name=texts.KIND_NAMES.get(check.kind, {}).get(language, check.kind) if check else "",
         issued_on=texts.format_date(check.issued_on, language) if check else "",
+        signed_at=_signed_at(check, language),
         pdf_result=pdf_result,
         error=error,
         show_form=show_form,

@@ -4,14 +4,22 @@ from .audit import Seal
 from .claims import (
     AWARDED_STATUSES,
     ENDED_WITHOUT_COMPENSATION_STATUSES,
+    SQLITE_SEARCH_INDEX_TABLES,
     AccessLogEntry,
     Claim,
     Claimant,
     Compensation,
     Document,
     Letter,
+    PersonalDataSearch,
+    in_declared_schema,
 )
+from .contacts import ContactPoint
+from .idempotency import IdempotencyKey
+from .messages import FROM_CLAIMANT, FROM_FUND, ClaimMessage
+from .notes import ClaimNote, TaskAssignment
 from .notifications import NOTIFICATION_STATES, Notification
+from .operations import WorkerHeartbeat
 from .payouts import Payment, PayoutBatch
 from .people import ROLES, ApiToken, StaffSignInFailure, User, UserRole
 from .portal import PortalSignInFailure
@@ -25,16 +33,25 @@ __all__ = [
     "AWARDED_STATUSES",
     "Compensation",
     "ENDED_WITHOUT_COMPENSATION_STATUSES",
+    "FROM_CLAIMANT",
+    "FROM_FUND",
     "Document",
     "ROLES",
     "ApiToken",
     "Claim",
     "Claimant",
+    "ClaimMessage",
+    "ClaimNote",
+    "ContactPoint",
     "ConvictedOffender",
     "Conviction",
     "DashboardCount",
+    "IdempotencyKey",
     "HumanTask",
     "Letter",
+    "PersonalDataSearch",
+    "SQLITE_SEARCH_INDEX_TABLES",
+    "in_declared_schema",
     "MciRate",
     "NOTIFICATION_STATES",
     "Notification",
@@ -48,9 +65,11 @@ __all__ = [
     "RecoveredPayment",
     "Seal",
     "StaffSignInFailure",
+    "TaskAssignment",
     "Timer",
     "User",
     "UserRole",
+    "WorkerHeartbeat",
     "WorkflowEvent",
     "WorkflowInstance",
 ]

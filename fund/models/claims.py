@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -25,6 +25,8 @@ class Claimant(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(2))
     iban: Mapped[str] = mapped_column(String(20))
+    # The phone's last ten digits, as officers' searches compare it (fund/claims/search_terms.py).
+    phone_digits: Mapped[str] = mapped_column(String(10), server_default="", index=True)
 
 
 # One payment per victim and criminal case (Art. 6: compensation is a one-time payment). A claim in
@@ -46,6 +48,17 @@ class Claim(db.Model):
         Index("ix_claims_submitted", "submitted_at", "id"),
         Index("ix_claims_status_submitted", "status", "submitted_at", "id"),
         Index("ix_claims_category_submitted", "category", "submitted_at", "id"),
+        # Officers' search by any part of a name: a trigram index (pg_trgm) on PostgreSQL. SQLite has
+        # no such index: there the trigram full-text table claim_names_fts indexes the column
+        # (revision 0014), and this index is an empty partial one, declared so that models and
+        # revisions agree.
+        Index(
+            "ix_claims_search_names",
+            "search_names",
+            postgresql_using="gin",
+            postgresql_ops={"search_names": "gin_trgm_ops"},
+            sqlite_where=text("0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,6 +91,9 @@ class Claim(db.Model):
     amount_kzt: Mapped[int | None] = mapped_column(BigInteger)
     decision_date: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The claimant's and the victim's names folded and in Latin letters, as officers' searches
+    # compare them (fund/claims/search_terms.py).
+    search_names: Mapped[str] = mapped_column(Text, server_default="")
 
     claimant: Mapped[Claimant] = relationship(lazy="joined")
     letters: Mapped[list[Letter]] = relationship(back_populates="claim", order_by="Letter.id")
@@ -162,3 +178,37 @@ class AccessLogEntry(db.Model):
     username: Mapped[str] = mapped_column(String(80), index=True)
     viewed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     what: Mapped[str] = mapped_column(String(100))
+
+
+# SQLite's trigram full-text table over claims.search_names and the tables FTS5 keeps for it
+# (revision 0014): the search index, not data; autogenerate and the schema tests leave them out.
+SQLITE_SEARCH_INDEX_TABLES = (
+    "claim_names_fts",
+    "claim_names_fts_config",
+    "claim_names_fts_data",
+    "claim_names_fts_docsize",
+    "claim_names_fts_idx",
+)
+
+
+def in_declared_schema(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's ``include_object``: everything but SQLite's search index tables."""
+    return not (type_ == "table" and name in SQLITE_SEARCH_INDEX_TABLES)
+
+
+class PersonalDataSearch(db.Model):
+    """An officer's search for a claim by personal data (IIN, name or phone): it tells whether a
+    person is a claimant, so it is logged like a view of personal data.
+
+    The query itself is not kept (an IIN holds a birth date): only its keyed hash, with which an
+    auditor who holds the key can tell whether a given person was searched for, and by whom.
+    """
+
+    __tablename__ = "personal_data_searches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    searched_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # iin, name, phone
+    query_hash: Mapped[str] = mapped_column(String(80), index=True)
+    found: Mapped[int]  # claims found, counted up to the search's count limit

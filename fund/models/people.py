@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .types import UtcDateTime
 
-ROLES = ("intake", "reviewer", "approver", "finance", "auditor", "admin")
+# A supervisor (head of unit) gives open tasks to named colleagues and sees each officer's load.
+ROLES = ("intake", "reviewer", "approver", "finance", "auditor", "admin", "supervisor")
 
 
 class User(UserMixin, db.Model):
@@ -28,6 +29,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Raised by "sign out everywhere": sessions carrying an older epoch are no longer valid.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The language of staff pages chosen on the profile page ("kk", "ru", "en"); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(2))
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -154,6 +154,36 @@ def claimant_notification(
     }
 
 
+MESSAGE_FROM_FUND = "message_from_fund"
+
+
+def message_notification(claim: Claim, message_id: int, now: datetime) -> Notification:
+    """The outbox row announcing a new message from the fund, in the claimant's language, not added.
+
+    It says that there is a message and where to read it, never what the message says. Not caused
+    by a process event: ``event_sequence`` holds the message's id, negated, so the unique key
+    (claim, event, kind) still stops the same message being announced twice and never meets an event.
+    """
+    claimant = claim.claimant
+    message = render_message(
+        MESSAGE_FROM_FUND, claimant.language, claimant.full_name, claim.reference, {}, public_url()
+    )
+    recipient = (claimant.email or "").strip() or None
+    return Notification(
+        claim_id=claim.id,
+        event_sequence=-message_id,
+        kind=MESSAGE_FROM_FUND,
+        language=message.language,
+        recipient=recipient,
+        subject=message.subject,
+        body=message.body,
+        state="queued" if recipient else "no_address",
+        attempts=0,
+        next_attempt_at=now if recipient else None,
+        created_at=now,
+    )
+
+
 def _take_next_due(now: datetime) -> tuple[Outgoing, int] | None:
     """Mark one due row ``sending`` (counting the attempt) and commit: what to send and the attempt.
 

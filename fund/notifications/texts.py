@@ -181,6 +181,15 @@ WORDING: dict[str, Wording] = {
         ),
         next_steps=N_("If something serious kept you from sending them, please contact the Fund."),
     ),
+    # A new message from the fund on the portal. Never its content: e-mail is not a safe channel.
+    "message_from_fund": Wording(
+        subject=N_("A new message from the Fund about your claim %(reference)s"),
+        happened=N_(
+            "The Fund has written you a message about your claim %(reference)s. For your safety, the "
+            "message itself is not in this e-mail."
+        ),
+        next_steps=N_("Please read it on your claim's page, where you can also answer it."),
+    ),
 }
 
 KINDS = tuple(WORDING)

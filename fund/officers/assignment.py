@@ -9,10 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from fund.claims.claim_file import claim_process
+from fund.claims import four_eyes
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Forbidden, NotFound
-from fund.common.wording import ROLE_LABELS
 from fund.extensions import db
 from fund.models import HumanTask, User
 from workflows.scripting import FUND_TIME_ZONE
@@ -57,30 +56,10 @@ def closed_message(task: HumanTask) -> str:
 def four_eyes_reason(user: User, task: HumanTask) -> str | None:
     """Why the four-eyes rule forbids ``user`` to complete ``task``, or None when it allows it.
 
-    The BPMN names, for each deciding task, the tasks whose author may not also decide
-    (``four_eyes_against``); the engine enforces it on completion, this explains it beforehand.
+    The rule and its words are :mod:`fund.claims.four_eyes`'s, the same that mark the task on the
+    worklist; the engine enforces it on completion, this explains it beforehand.
     """
-    info = claim_process(task.claim_id).user_tasks.get(task.name)
-    if info is None or not info.four_eyes_against:
-        return None
-    earlier = db.session.execute(
-        select(HumanTask.title, HumanTask.completed_at)
-        .where(
-            HumanTask.claim_id == task.claim_id,
-            HumanTask.state == "completed",
-            HumanTask.completed_by == user.username,
-            HumanTask.name.in_(info.four_eyes_against),
-        )
-        .order_by(HumanTask.completed_at)
-        .limit(1)
-    ).first()
-    if earlier is None:
-        return None
-    return (
-        f"You did the step '{earlier.title}' on this claim, so you may not do '{task.title}'. "
-        "The four-eyes rule: a decision is taken by a second person who did not prepare it. "
-        f"Another {ROLE_LABELS.get(task.role, task.role)} must do this task."
-    )
+    return four_eyes.four_eyes_reason(user, task)
 
 
 def ensure_may_complete(user: User, task_id: str) -> HumanTask:

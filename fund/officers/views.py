@@ -7,24 +7,21 @@ data is shown unmasked only in the answer to a POST that the access log records.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from fund.claims import claim_file, tasks
+from fund.claims import claim_file, paper_claims, tasks
 from fund.claims import personal_data as personal_data_service
 from fund.claims.prior_claims import CompensationRefused
-from fund.claims.submission import get_claim
-from fund.common.access import require_role
-from fund.common.errors import Conflict, Invalid, NotFound
+from fund.common.errors import Conflict, Forbidden, Invalid
 from fund.common.time import utc_now
-from fund.common.wording import CATEGORY_LABELS, STATUS_LABELS, label
-from fund.models import ROLES
-from fund.officers import assignment, task_page, worklist
+from fund.officers import assignment, paper_claim_page, search, task_page, worklist
 from fund.web import forms
-from fund.web.downloads import attachment
+from fund.web.downloads import attachment, inline
+from fund.web.formatting import category_labels, status_label, words
 from fund.web.panels import CLAIM_PAGE, panels
 
 officer_blueprint = Blueprint("officer", __name__, template_folder="templates")
@@ -39,7 +36,7 @@ def _no_store(response):
 
 @officer_blueprint.context_processor
 def _labels():
-    return {"category_labels": CATEGORY_LABELS}
+    return {"category_labels": category_labels()}
 
 
 def _me():
@@ -102,7 +99,13 @@ def worklist_page():
 def take(task_id: str):
     """Take a task: colleagues see it is being worked by you."""
     task = assignment.take_task(_me(), task_id, utc_now())
-    flash(f"You took the task '{task.title}' of claim {task.claim.reference}. Colleagues see it is yours.")
+    flash(
+        gettext(
+            "You took the task '%(task)s' of claim %(reference)s. Colleagues see it is yours.",
+            task=words(task.title),
+            reference=task.claim.reference,
+        )
+    )
     return redirect(_back(url_for("officer.task", task_id=task_id)))
 
 
@@ -111,7 +114,13 @@ def take(task_id: str):
 def release(task_id: str):
     """Give a task you took back to the worklist."""
     task = assignment.release_task(_me(), task_id)
-    flash(f"You released the task '{task.title}' of claim {task.claim.reference}.")
+    flash(
+        gettext(
+            "You released the task '%(task)s' of claim %(reference)s.",
+            task=words(task.title),
+            reference=task.claim.reference,
+        )
+    )
     return redirect(_back(url_for("officer.worklist")))
 
 
@@ -126,7 +135,7 @@ def task(task_id: str):
     view = task_page.task_view(_me(), task_id, now)
     if request.method == "GET":
         if view.closed:
-            return _task_closed(view.claim.reference, view.closed, 200, "This task is closed")
+            return _task_closed(view.claim.reference, words(view.closed), 200, gettext("This task is closed"))
         return _task_page(view, {}, {}, 200)
 
     data = forms.parse_form(view.form, request.form)
@@ -136,12 +145,18 @@ def task(task_id: str):
     except Invalid as error:
         return _task_page(view, data, error.fields, 422)
     except CompensationRefused as error:  # the task is still open: the officer chooses again
-        return _task_page(view, data, {}, 409, refusal=error.message)
+        return _task_page(view, data, {}, 409, refusal=words(error.message))
     except Conflict as error:
-        return _task_closed(view.claim.reference, error.message, 409, "Not saved: the task has changed")
+        return _task_closed(
+            view.claim.reference, words(error.message), 409, gettext("Not saved: the task has changed")
+        )
     flash(
-        f"Done: '{view.label}' for claim {completed.reference}. "
-        f"The claim is now: {label(STATUS_LABELS, completed.status)}."
+        gettext(
+            "Done: '%(task)s' for claim %(reference)s. The claim is now: %(status)s.",
+            task=words(view.label),
+            reference=completed.reference,
+            status=status_label(completed.status),
+        )
     )
     return redirect(url_for("officer.worklist"))
 
@@ -164,24 +179,124 @@ def _task_closed(reference: str, message: str, status: int, heading: str):
     return page, status
 
 
+# --- paper and walk-in claims (intake) -------------------------------------------------------------
+
+REGISTERED_KEY = "paper_claim_registered"  # the new claim's reference and access code, until shown
+
+
+@officer_blueprint.route("/claims/new", methods=["GET", "POST"], endpoint="register_paper_claim")
+@login_required
+def register_paper_claim():
+    """Intake registers a paper or walk-in claim: one form with the scanned application and documents."""
+    paper_claims.require_intake(_me())  # the form is intake's; the service checks again when it is sent
+    if request.method == "GET":
+        return _paper_claim_form({}, {}, 200)
+    application, slots = paper_claim_page.paper_application(request.form, request.files)
+    try:
+        submitted = paper_claims.register_paper_claim(_me(), application, utc_now())
+    except Invalid as error:
+        errors = paper_claim_page.field_errors(error.fields, slots)
+        return _paper_claim_form(paper_claim_page.answers_of(request.form), errors, 422)
+    session[REGISTERED_KEY] = {"reference": submitted.reference, "access_code": submitted.access_code}
+    return redirect(url_for("officer.paper_claim_registered", reference=submitted.reference), code=303)
+
+
+def _paper_claim_form(answers: dict, errors: dict, status: int):
+    page = render_template(
+        "officer/paper_claim.html",
+        answers=answers,
+        errors=errors,
+        labels=paper_claim_page.labels(),
+        label_of=paper_claim_page.label_of,
+        choices=paper_claim_page.choices(),
+    )
+    return page, status
+
+
+@officer_blueprint.get("/claims/<reference>/registered", endpoint="paper_claim_registered")
+@login_required
+def paper_claim_registered(reference: str):
+    """The acknowledgement to print for the claimant; the access code only once, right after registering."""
+    receipt = paper_claims.paper_claim_receipt(_me(), reference)
+    registered = session.pop(REGISTERED_KEY, None) or {}
+    access_code = registered.get("access_code") if registered.get("reference") == receipt.reference else None
+    slip = paper_claim_page.acknowledgement_slip(receipt, access_code)
+    return render_template(
+        "officer/paper_claim_registered.html", receipt=receipt, access_code=access_code, slip=slip
+    )
+
+
 # --- claim page ------------------------------------------------------------------------------------
 
 
 @officer_blueprint.get("/claims")
 @login_required
 def find_claim():
-    """Find a claim by its reference (a form that works without JavaScript)."""
-    reference = request.args.get("reference", "").strip().upper()
-    error = None
-    require_role(_me(), *ROLES)
-    if reference:
+    """Find a claim: one box (reference, IIN, name, ERDR number or phone) and filters, paged.
+
+    A whole reference opens its claim; ``?reference=`` (the earlier form) is read as the box.
+    """
+    args = request.args
+    text = args.get("q", args.get("reference", ""))[:200]
+    fields: dict[str, list[str]] = {}
+    dates = {}
+    for name in ("from", "to"):
         try:
-            get_claim(_me(), reference)
-        except NotFound:
-            error = f"There is no claim {reference}. A reference looks like VCF-2026-000123."
-        else:
-            return redirect(url_for("officer.claim", reference=reference))
-    return render_template("officer/find_claim.html", reference=reference, error=error), 404 if error else 200
+            dates[name] = search.read_day(args.get(name), name)
+        except Invalid as error:
+            fields.update(error.fields)
+            dates[name] = None
+    wanted = search.ClaimSearch(
+        text=text,
+        status=args.get("status", "")[:40],
+        category=args.get("category", "")[:40],
+        task=args.get("task", "")[:120],
+        officer=args.get("officer", "")[:120],
+        submitted_from=dates["from"],
+        submitted_to=dates["to"],
+        after=args.get("after", "")[:80],
+        before=args.get("before", "")[:80],
+        page=min(max(1, args.get("page", 1, type=int)), 10**6),
+    )
+    status, results = 200, None
+    try:
+        if fields:
+            raise Invalid(search.SEARCH_HAS_ERRORS, fields)
+        results = search.search_claims(_me(), wanted, utc_now())
+    except Invalid as error:
+        status, fields = 422, error.fields
+    except Forbidden as error:
+        if error.message != search.NOT_YOUR_SEARCH:
+            raise
+        status, fields = 403, error.fields
+    if results is not None and results.query is not None and results.query.kind == "reference":
+        if results.rows:
+            return redirect(url_for("officer.claim", reference=results.query.value))
+        if wanted == search.ClaimSearch(text=text):  # the reference alone, and no such claim
+            status = 404
+            fields = {"q": [gettext("There is no claim %(reference)s.", reference=results.query.value)]}
+    keep = {
+        key: value
+        for key, value in (
+            ("q", text.strip()),
+            ("status", wanted.status),
+            ("category", wanted.category),
+            ("task", wanted.task),
+            ("officer", wanted.officer.strip()),
+            ("from", args.get("from", "").strip()),
+            ("to", args.get("to", "").strip()),
+        )
+        if value
+    }
+    return render_template(
+        "officer/search.html",
+        results=results,
+        wanted=wanted,
+        keep=keep,
+        errors=fields,
+        statuses={code: status_label(code) for code in search.STATUS_CODES},
+        task_choices=search.task_choices(),
+    ), status
 
 
 @officer_blueprint.get("/claims/<reference>")
@@ -191,6 +306,13 @@ def claim(reference: str):
     now = utc_now()
     view = claim_file.claim_view(_me(), reference, now)
     return _claim_page(view, now)
+
+
+def claim_page_answer(reference: str, status: int):
+    """The claim page (personal data masked) with ``status``: for a form on it that was refused."""
+    now = utc_now()
+    page = _claim_page(claim_file.claim_view(_me(), reference, now), now)
+    return page, status
 
 
 def _claim_page(view: claim_file.ClaimView, now):
@@ -215,6 +337,27 @@ def document(reference: str, document_id: int):
     return _download(found)
 
 
+@officer_blueprint.get("/claims/<reference>/documents/<int:document_id>/view")
+@login_required
+def view_document(reference: str, document_id: int):
+    """A document shown in the page (a PDF or an image), with a link to download it."""
+    details = personal_data_service.document_details(_me(), reference, document_id)
+    return render_template("officer/document.html", document=details)
+
+
+@officer_blueprint.get("/claims/<reference>/documents/<int:document_id>/inline")
+@login_required
+def document_inline(reference: str, document_id: int):
+    """The file the document page shows: inline if it is a PDF or an image, else a download.
+
+    Logged like a download. Sandboxed and never sniffed (fund.web.downloads.inline).
+    """
+    found = personal_data_service.open_document(_me(), reference, document_id, utc_now(), viewing=True)
+    if not found.viewable:
+        return _download(found)
+    return inline(found.content, found.content_type, found.filename)
+
+
 @officer_blueprint.get("/claims/<reference>/letters/<int:letter_id>.pdf")
 @login_required
 def letter(reference: str, letter_id: int):
@@ -225,40 +368,3 @@ def letter(reference: str, letter_id: int):
 
 def _download(found: personal_data_service.DownloadedFile):
     return attachment(found.content, found.content_type, found.filename)
-
-
-# --- template helpers ------------------------------------------------------------------------------
-
-
-@officer_blueprint.app_template_filter("almaty_time")
-def almaty_time(moment) -> str:
-    """A stored UTC time as people in the fund read it: Almaty, day.month.year hours:minutes."""
-    if moment is None:
-        return ""
-    from workflows.scripting import FUND_TIME_ZONE
-
-    return moment.astimezone(FUND_TIME_ZONE).strftime("%d.%m.%Y %H:%M")
-
-
-@officer_blueprint.app_template_filter("almaty_date")
-def almaty_date(moment) -> str:
-    if moment is None:
-        return ""
-    from workflows.scripting import FUND_TIME_ZONE
-
-    return moment.astimezone(FUND_TIME_ZONE).strftime("%d.%m.%Y")
-
-
-@officer_blueprint.app_template_filter("tenge")
-def tenge(amount) -> str:
-    """173000 -> "173,000" (money is whole tenge)."""
-    return "" if amount is None else f"{int(amount):,}"
-
-
-@officer_blueprint.app_template_filter("age")
-def age(delta: timedelta) -> str:
-    """How long a task has waited, in the largest unit that says it."""
-    if delta.days >= 1:
-        return f"{delta.days} day{'s' if delta.days != 1 else ''}"
-    hours = delta.seconds // 3600
-    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else "under an hour"

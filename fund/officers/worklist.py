@@ -26,6 +26,8 @@ from sqlalchemy import Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from fund.claims.claim_file import claim_view, reveal_personal_data
+from fund.claims.claimant_messages import claims_with_unread
+from fund.claims.four_eyes import ReadyTask, four_eyes_bars
 from fund.claims.prior_claims import flags_of_claims
 from fund.claims.process_versions import process_for_version
 from fund.common.access import require_role
@@ -113,6 +115,10 @@ class WorklistRow:
     mine: bool
     # duplicate_claim / already_compensated: another claim of the same victim and criminal case
     same_case_flag: str | None = None
+    # Why the four-eyes rule bars the user from this task (shown instead of Take), or None.
+    barred_because: str | None = None
+    # The claimant wrote a message that no officer has read yet (opening the claim page reads it).
+    unread_message: bool = False
 
 
 @dataclass
@@ -274,9 +280,12 @@ def worklist(user: User, filters: WorklistFilters, now: datetime) -> WorklistPag
     """A page of the ready tasks that the user's roles may work, with how many match.
 
     Any staff member may look (auditors and administrators see an empty list: no process task
-    is theirs). Four queries whatever the number of tasks: the version, this page, the count (it
-    stops at :data:`COUNT_LIMIT` so that it stays cheap too), and the page's claims that share
-    their victim and criminal case with another claim (flagged on the row).
+    is theirs). Six queries whatever the number of tasks: the version, this page, the count (it
+    stops at :data:`COUNT_LIMIT` so that it stays cheap too), the page's claims that share
+    their victim and criminal case with another claim (flagged on the row), and the tasks the
+    user completed on the page's claims (a task the four-eyes rule bars them from is marked with
+    the reason and cannot be taken); and one more, the page's claims with a claimant's message no
+    officer has read (marked on the row).
     """
     require_role(user, *ROLES)
     filters = filters.clean()
@@ -317,8 +326,16 @@ def worklist(user: User, filters: WorklistFilters, now: datetime) -> WorklistPag
     has_previous = (more if backwards else bool(filters.after)) and bool(rows)
 
     flags = flags_of_claims(row.claim_id for row in rows)  # one query for the page
+    bars = four_eyes_bars(user, (ReadyTask(row.id, row.claim_id, row.name, row.role) for row in rows))
+    unread = claims_with_unread(row.claim_id for row in rows)  # one query for the page
     return WorklistPage(
-        rows=[_row(row, labels, user, now, flags.get(row.claim_id)) for row in rows],
+        rows=[
+            replace(
+                _row(row, labels, user, now, flags.get(row.claim_id), bars.get(row.id)),
+                unread_message=row.claim_id in unread,
+            )
+            for row in rows
+        ],
         total=min(total or 0, count_limit),
         more_than_counted=(total or 0) > count_limit,
         filters=filters,
@@ -336,7 +353,9 @@ def worklist(user: User, filters: WorklistFilters, now: datetime) -> WorklistPag
     )
 
 
-def _row(row: Any, labels: dict[str, str], user: User, now: datetime, flag: str | None) -> WorklistRow:
+def _row(
+    row: Any, labels: dict[str, str], user: User, now: datetime, flag: str | None, barred: str | None
+) -> WorklistRow:
     return WorklistRow(
         task_id=row.id,
         task_name=row.name,
@@ -353,4 +372,5 @@ def _row(row: Any, labels: dict[str, str], user: User, now: datetime, flag: str 
         assigned_at=row.assigned_at,
         mine=row.assignee == user.username,
         same_case_flag=flag,
+        barred_because=barred,
     )

@@ -168,6 +168,21 @@ def claims_left_out(user: User, filters: BatchFilters) -> list[tuple[str, str]]:
     return [(claim.reference, UNPAYABLE_ACCOUNT) for claim in claims if not _has_payable_account(claim)]
 
 
+def claims_stopping_builds() -> list[tuple[str, str, str]]:
+    """(reference, kind, why) of each approved, unpaid claim that a build stops on (kind ``blocks``:
+    its amount disagrees with its decision, and the whole build is refused) or leaves out (kind
+    ``left_out``: its account is not a valid Kazakh IBAN). Callers check the reader's role.
+    """
+    stopping = []
+    for claim in db.session.execute(_eligible_claims(BatchFilters())):
+        problem = decision_problem(claim.amount_kzt, claim.amount_mci, claim.process_data)
+        if problem:
+            stopping.append((claim.reference, "blocks", problem))
+        elif not _has_payable_account(claim):
+            stopping.append((claim.reference, "left_out", UNPAYABLE_ACCOUNT))
+    return stopping
+
+
 def build_payout_batch(user: User, filters: BatchFilters, now: datetime) -> PayoutBatch:
     """Build a batch of every approved, unpaid claim matching ``filters``; finance only.
 

@@ -11,6 +11,7 @@ IBANs masked; the downloads carry them in full and are written to each claim's a
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 
 from fund.claims.personal_data import mask_iban
@@ -21,18 +22,18 @@ from fund.payouts.batches import CATEGORIES
 from fund.payouts.register import RegisterFile, export_pain001, export_register_csv
 from fund.payouts.results import STATUS_FILE_COLUMNS, import_payment_results
 from fund.web.downloads import attachment
-from fund.web.formatting import template_helpers
+from fund.web.formatting import template_helpers, words
 
 payouts_blueprint = Blueprint("payouts", __name__, template_folder="templates", url_prefix="/payouts")
 payouts_blueprint.context_processor(template_helpers)
 
 FIELD_LABELS = {
-    "decided_from": "Decided from",
-    "decided_to": "Decided to",
-    "category": "Category",
-    "status_file": "Status file",
-    "claims": "Claims",
-    "file": "Status file",
+    "decided_from": lazy_gettext("Decided from"),
+    "decided_to": lazy_gettext("Decided to"),
+    "category": lazy_gettext("Category"),
+    "status_file": lazy_gettext("Status file"),
+    "claims": lazy_gettext("Claims"),
+    "file": lazy_gettext("Status file"),
 }
 
 
@@ -77,14 +78,18 @@ def new_batch():
         except Invalid as error:
             errors, status = error.fields, 422
         except Conflict as error:
-            refusal, errors, status = error.message, error.fields, 409
+            refusal, errors, status = words(error.message), error.fields, 409
         else:
             flash(
-                f"Batch {batch.reference} was built: {batch.payment_count} payment(s). "
-                "Another finance officer must approve it."
+                gettext(
+                    "Batch %(reference)s was built: %(count)s payment(s). "
+                    "Another finance officer must approve it.",
+                    reference=batch.reference,
+                    count=batch.payment_count,
+                )
             )
             for reference, why in payout_batches.claims_left_out(me, filters):
-                flash(f"Left out: {reference}: {why}.")
+                flash(gettext("Left out: %(reference)s: %(why)s.", reference=reference, why=words(why)))
             return redirect(url_for("payouts.batch", batch_id=batch.id))
     left_out = payout_batches.claims_left_out(me, payout_batches.BatchFilters())  # checks the role first
     page = render_template("payouts/new.html", form=form, errors=errors, refusal=refusal, left_out=left_out)
@@ -109,7 +114,12 @@ def batch_page(batch_id: int):
 def approve(batch_id: int):
     """Approve the batch (not its builder); every amount is checked against its claim first."""
     batch = payout_batches.approve_payout_batch(_me(), batch_id, utc_now())
-    flash(f"Batch {batch.reference} is approved: its register and pain.001 file can be downloaded.")
+    flash(
+        gettext(
+            "Batch %(reference)s is approved: its register and pain.001 file can be downloaded.",
+            reference=batch.reference,
+        )
+    )
     return redirect(url_for("payouts.batch", batch_id=batch_id))
 
 
@@ -118,7 +128,12 @@ def approve(batch_id: int):
 def cancel(batch_id: int):
     """Cancel a batch not yet exported; its claims can go into another batch."""
     batch = payout_batches.cancel_payout_batch(_me(), batch_id, utc_now())
-    flash(f"Batch {batch.reference} was cancelled; its claims can go into another batch.")
+    flash(
+        gettext(
+            "Batch %(reference)s was cancelled; its claims can go into another batch.",
+            reference=batch.reference,
+        )
+    )
     return redirect(url_for("payouts.batch", batch_id=batch_id))
 
 

@@ -25,11 +25,12 @@ from marshmallow import ValidationError
 
 from fund import portal as portal_service
 from fund.claims.submission import submit_claim
-from fund.claims.submission_messages import HARMS, ROLES
+from fund.claims.submission_messages import HARMS, ROLES, ROLES_ACTING_FOR_VICTIM
 from fund.claims.submission_schema import ClaimSubmissionSchema, validation_errors_to_fields
 from fund.common.errors import Invalid
 from fund.common.time import fund_date, utc_now
 from fund.portal.case_rules import CrimeQuestions, crime_questions, deadline_ended_on, deadline_missed
+from fund.portal.check_answers import check_answers
 from fund.portal.guard import current_claimant, remember_claimant
 from fund.portal.i18n import PORTAL_LANGUAGES, claimant_language
 from fund.portal.pages import claimant_now, portal_blueprint, render_portal
@@ -137,7 +138,9 @@ def submission_body(draft: dict[str, str]) -> dict[str, Any]:
         },
         "consent": draft.get("consent") == "yes",
     }
-    if draft.get("role") != "victim":
+    # The victim's answers only from a claimant who applies for the victim: the first step's hint
+    # says to leave them empty otherwise, and a step not yet answered must not ask for them.
+    if draft.get("role") in ROLES_ACTING_FOR_VICTIM:
         body["victim"] = {name.split(".")[1]: draft.get(name, "") for name in VICTIM_FIELDS}
     # An unanswered question is missing, not wrong: the schema then says "required" (e-mail may be empty).
     # Paragraph and qualifier are sent only when given (not asked, or "not sure": none).
@@ -239,6 +242,7 @@ def _render_step(
         slots=range(1, SLOTS_AT_SUBMISSION + 1),
         accept=ACCEPT,
         max_file_mb=max_file_mb(),
+        answers=check_answers(draft) if step == "check" else (),
     )
 
 

@@ -15,13 +15,14 @@ application log with the claim's reference and the letter's number only.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
+from fund.claims.claimant_messages import MessageRow, claimant_messages
 from fund.claims.process_versions import process_for_version
 from fund.common.errors import NotFound
 from fund.common.time import fund_date
@@ -91,6 +92,8 @@ class ClaimantView:
     documents: list[DocumentRef]
     can_upload: bool
     reconsideration_until: date | None  # set only while a request can be made now
+    # The messages with the fund, both ways, oldest first (the claimant's own: not access-logged).
+    messages: list[MessageRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -106,13 +109,14 @@ class ClaimPosition:
     fund_due_on: date | None = None  # the earliest due date of the claim's open officer tasks
 
     @property
-    def just_submitted(self) -> bool:
-        """Submitted and no intake check done yet: extra documents join the first check."""
-        return self.status == "submitted" and not self.completed and not self.data.get("document_rounds")
+    def awaiting_intake_check(self) -> bool:
+        """Submitted, or the requested documents sent, and intake's check not done yet: more
+        documents join that check, so a wrong or missing file can still be added after an upload."""
+        return self.status == "submitted" and not self.completed
 
     @property
     def can_upload(self) -> bool:
-        return self.documents_until is not None or self.just_submitted
+        return self.documents_until is not None or self.awaiting_intake_check
 
 
 def deadline_open(day: date, now: datetime) -> bool:
@@ -246,6 +250,7 @@ def claimant_view(session: PortalSession, now: datetime) -> ClaimantView:
         documents=_documents(claim),
         can_upload=position.can_upload,
         reconsideration_until=position.reconsideration_until,
+        messages=claimant_messages(claim),
     )
 
 

@@ -29,10 +29,11 @@ from fund.common.errors import Invalid, ServiceError
 from fund.common.time import fund_date
 from fund.portal import (
     apply_views,  # noqa: F401  (the application steps: their routes are on the same blueprint)
+    contacts,  # noqa: F401  (how to reach the fund: the contacts page and every page's footer)
+    messages,
     words,
 )
 from fund.portal.guard import current_claimant, forget_claimant, init_session, remember_claimant
-from fund.portal.i18n import init_i18n
 from fund.portal.pages import claimant_now, portal_blueprint, portal_date, render_portal
 from fund.portal.requests import REASON_MAX, REASON_MIN
 from fund.portal.uploads import (
@@ -49,8 +50,7 @@ log = logging.getLogger(__name__)
 
 
 def init_portal(app: Flask) -> None:
-    """Bind languages and the claimant's session, register the portal and its kind 429 page."""
-    init_i18n(app)
+    """Bind the claimant's session, register the portal and its kind 429 page (languages: fund.web)."""
     init_session(app)
     app.register_blueprint(portal_blueprint)
     app.register_error_handler(429, _too_many_requests)
@@ -115,6 +115,18 @@ def index():
     return render_portal("portal/index.html")
 
 
+@portal_blueprint.get("/portal/privacy", endpoint="privacy")
+def privacy():
+    """The privacy notice: what personal data the Fund keeps, why, who sees it, and the claimant's rights."""
+    return render_portal("portal/privacy.html")
+
+
+@portal_blueprint.get("/portal/accessibility", endpoint="accessibility")
+def accessibility():
+    """The accessibility statement: what was tested, the known limits, how to ask for help."""
+    return render_portal("portal/accessibility.html")
+
+
 @portal_blueprint.route("/portal/sign-in", methods=["GET", "POST"], endpoint="sign_in")
 @limited("FUND_RATELIMIT_PORTAL_SIGN_IN")
 def sign_in():
@@ -152,7 +164,9 @@ def _session_or_sign_in():
 # --- the claim -----------------------------------------------------------------------------------
 
 
-def _status_page(portal_session, status: int = 200, errors: dict | None = None, notice: str = ""):
+def _status_page(
+    portal_session, status: int = 200, errors: dict | None = None, notice: str = "", message_text: str = ""
+):
     now = claimant_now()
     view = portal_service.claimant_view(portal_session, now)
     return render_portal(
@@ -165,7 +179,9 @@ def _status_page(portal_session, status: int = 200, errors: dict | None = None, 
         accept=ACCEPT,
         max_file_mb=max_file_mb(),
         reason_max=REASON_MAX,
-        # The kinds to choose from, for the upload form of a claim just submitted (read only then).
+        message_max=messages.MAX_MESSAGE,
+        message_text=message_text,
+        # The kinds to choose from, for the upload form while intake's check is to come (read only then).
         document_codes=document_codes() if view.can_upload and not view.requested_documents else (),
         slots=range(1, SLOTS_AT_SUBMISSION + 1),
     )
@@ -183,6 +199,7 @@ def status():
         "reconsideration": gettext(
             "Thank you. Your request has been sent; another officer will look at the claim."
         ),
+        "message": gettext("Thank you. Your message has been sent to the Fund."),
     }
     return _status_page(portal_session, notice=notices.get(notice, ""))
 
@@ -212,7 +229,7 @@ def documents():
         return _status_page(portal_session, 409, notice=gettext("No documents are needed from you now."))
     if view.requested_documents:
         files, errors = files_for_requested(list(view.requested_documents))
-    else:  # just submitted: more documents join the first check, each with the kind chosen
+    else:  # intake's check is to come: more documents join it, each with the kind chosen
         files, errors = files_with_chosen_kinds(SLOTS_AT_SUBMISSION)
     if not files and not errors:
         errors = {"files": ["required"]}
@@ -239,8 +256,22 @@ def reconsideration():
     return redirect(url_for("portal.status", done="reconsideration"), code=303)
 
 
+@portal_blueprint.post("/portal/messages", endpoint="message")
+def message():
+    """Write to the fund about the claim: a message of up to 4,000 characters, read by its officers."""
+    portal_session, sign_in_first = _session_or_sign_in()
+    if sign_in_first:
+        return sign_in_first
+    text = request.form.get("message", "")
+    try:
+        messages.write_to_fund(portal_session, text, claimant_now())
+    except Invalid as refused:
+        return _status_page(
+            portal_session, 422, errors=refused.fields, message_text=text[: messages.MAX_MESSAGE * 2]
+        )
+    return redirect(url_for("portal.status", done="message") + "#messages", code=303)
+
+
 def today_in_almaty() -> str:
     """Today's date in the page's language (for the printable pages)."""
     return portal_date(fund_date(claimant_now()))
-
-

@@ -6,10 +6,12 @@ field names and codes. Nothing here decides a rule: it only words the answers fo
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask_babel import format_date, gettext, lazy_gettext
 
+from fund.claims.paper_claims import APPLICATION_FORM
 from fund.claims.submission_messages import ErrorMessage
 
 # Form fields, named by their path in the submission (``claimant.iin``), as the error summary names them.
@@ -41,6 +43,7 @@ FIELD_LABELS = {
     "reference": lazy_gettext("Claim reference"),
     "access_code": lazy_gettext("Access code"),
     "reason": lazy_gettext("Why the decision should be looked at again"),
+    "message": lazy_gettext("Your message to the Fund"),
 }
 
 _ERRORS = {
@@ -55,7 +58,8 @@ _ERRORS = {
     "date_invalid": lazy_gettext("Please enter a real date: year, month and day, for example 2025-06-01."),
     "date_too_early": lazy_gettext("Please check the year: this date is before 1900."),
     "phone_invalid": lazy_gettext(
-        "Please enter a Kazakh phone number: +7 and 10 digits, for example +7 701 123 45 67."
+        "Please enter the phone number as you usually write it: +7 or 8, then 10 digits, "
+        "for example 8 701 123 45 67 or +7 701 123 45 67."
     ),
     "email_invalid": lazy_gettext(
         "This does not look like an e-mail address. You may also leave this field empty."
@@ -105,13 +109,29 @@ _ERRORS = {
     "unknown_code": lazy_gettext("Please choose what kind of document this is."),
     "too_many": lazy_gettext("Please send at most 10 files at a time."),
     "reason_length": lazy_gettext("Please write at least a sentence, and at most 4000 characters."),
+    "message_length": lazy_gettext("Please write your message: at most 4000 characters."),
 }
 _CHECK_ANSWER = lazy_gettext("Please check this answer.")
 
 
+_DOCUMENT_SLOT = re.compile(r"document_(?:file|code)_([0-9]{1,2})")
+
+
 def field_label(path: str) -> str:
-    """The name of a form field as the claimant reads it."""
-    return str(FIELD_LABELS.get(path, _CHECK_ANSWER))
+    """The name of a form field as the claimant reads it; "" for a field with no name of its own.
+
+    The documents' inputs are named by their place: ``document_file_2`` (sent with the claim) is
+    "Document 2", ``file_death_certificate`` (asked for) is the document's name.
+    """
+    label = FIELD_LABELS.get(path)
+    if label is not None:
+        return str(label)
+    slot = _DOCUMENT_SLOT.fullmatch(path)
+    if slot:
+        return gettext("Document %(number)s", number=int(slot.group(1)))
+    if path.startswith("file_"):
+        return document_name(path.removeprefix("file_"))
+    return ""
 
 
 def error_text(message: str, **values: object) -> str:
@@ -238,6 +258,7 @@ DOCUMENT_NAMES = {
     ),
     "victim_identity_document": lazy_gettext("The victim's identity document"),
     "court_deadline_restoration": lazy_gettext("The court decision restoring the three-year deadline"),
+    APPLICATION_FORM: lazy_gettext("Your application, on paper"),  # scanned by intake at the office
 }
 
 

@@ -10,6 +10,7 @@ service, which checks the roles; offenders' personal data follows
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -21,24 +22,30 @@ from fund.recourse import cases as recourse
 from fund.recourse import ledger as ledger_service
 from fund.recourse import pages as recourse_views
 from fund.web import charts
-from fund.web.formatting import template_helpers
+from fund.web.formatting import day, month, template_helpers, tenge, words
 
 recourse_blueprint = Blueprint("recourse", __name__, template_folder="templates")
 recourse_blueprint.context_processor(template_helpers)
 
 CONVICTION_LABELS = {
-    "erdr_number": "Case number (ERDR)",
-    "court": "Court",
-    "verdict_date": "Date of the verdict",
-    "verdict_number": "Number of the verdict",
-    **{f"offenders-{i}-full_name": f"Offender {i + 1}: full name" for i in range(recourse.MAX_OFFENDERS)},
-    **{f"offenders-{i}-iin": f"Offender {i + 1}: IIN" for i in range(recourse.MAX_OFFENDERS)},
+    "erdr_number": lazy_gettext("Case number (ERDR)"),
+    "court": lazy_gettext("Court"),
+    "verdict_date": lazy_gettext("Date of the verdict"),
+    "verdict_number": lazy_gettext("Number of the verdict"),
+    **{
+        f"offenders-{i}-full_name": lazy_gettext("Offender %(number)s: full name", number=i + 1)
+        for i in range(recourse.MAX_OFFENDERS)
+    },
+    **{
+        f"offenders-{i}-iin": lazy_gettext("Offender %(number)s: IIN", number=i + 1)
+        for i in range(recourse.MAX_OFFENDERS)
+    },
 }
 RECOVERY_LABELS = {
-    "debt_id": "Offender who paid",
-    "amount_kzt": "Amount (tenge)",
-    "received_on": "Received on",
-    "treasury_reference": "Treasury document",
+    "debt_id": lazy_gettext("Offender who paid"),
+    "amount_kzt": lazy_gettext("Amount (tenge)"),
+    "received_on": lazy_gettext("Received on"),
+    "treasury_reference": lazy_gettext("Treasury document"),
 }
 OFFENDER_ROWS = 5  # empty rows on the conviction form; more offenders: record a second time
 
@@ -91,8 +98,12 @@ def convictions_page():
             errors = error.fields
         else:
             flash(
-                f"The conviction in case {conviction.erdr_number} ({len(conviction.offenders)} offender(s)) "
-                "was recorded. Recourse cases open for the case's paid claims."
+                gettext(
+                    "The conviction in case %(erdr)s (%(count)s offender(s)) was recorded. "
+                    "Recourse cases open for the case's paid claims.",
+                    erdr=conviction.erdr_number,
+                    count=len(conviction.offenders),
+                )
             )
             return redirect(url_for("recourse.cases"))
     rows = recourse_views.convictions(me)
@@ -141,7 +152,13 @@ def case_page(reference: str):
         except Invalid as error:
             errors = error.fields
         else:
-            flash(f"{payment.amount_kzt:,} tenge received on {payment.received_on:%d.%m.%Y} was recorded.")
+            flash(
+                gettext(
+                    "%(amount)s tenge received on %(date)s was recorded.",
+                    amount=tenge(payment.amount_kzt),
+                    date=day(payment.received_on),
+                )
+            )
             return redirect(url_for("recourse.case", reference=reference))
     view = recourse_views.recourse_case_view(me, reference)
     return _case(view, form, errors)
@@ -166,9 +183,9 @@ def _case(view: recourse_views.CaseView, form, errors: dict):
 def ledger_chart(ledger: ledger_service.Ledger, months: int = 12) -> Markup:
     """Paid by month over the last ``months`` months (Almaty), as a server-drawn SVG bar chart."""
     return charts.horizontal_bar_chart(
-        f"Paid by month, last {months} months",
-        [(f"{line.month:%b %Y}", line.total.paid_kzt) for line in ledger.last_months(months)],
-        unit="tenge paid",
+        gettext("Paid by month, last %(months)s months", months=months),
+        [(month(line.month), line.total.paid_kzt) for line in ledger.last_months(months)],
+        unit=gettext("tenge paid"),
         chart_id="chart-ledger",
     )
 
@@ -183,7 +200,7 @@ def ledger_page():
         ledger=ledger,
         chart=ledger_chart(ledger),
         category_name=lambda code: (
-            label(CATEGORY_LABELS, code) if code != ledger_service.NO_CATEGORY else "None"
+            words(label(CATEGORY_LABELS, code)) if code != ledger_service.NO_CATEGORY else gettext("None")
         ),
     )
 

@@ -8,6 +8,7 @@ claim references and counts, never a claimant's personal data.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from fund.common.time import utc_now
@@ -15,7 +16,7 @@ from fund.common.wording import CATEGORY_LABELS, label
 from fund.reports import counts
 from fund.reports import dashboard as reports
 from fund.web import charts
-from fund.web.formatting import short_label, template_helpers
+from fund.web.formatting import short_label, template_helpers, words
 from fund.web.panels import DASHBOARD, panels
 
 dashboard_blueprint = Blueprint("dashboard", __name__, template_folder="templates")
@@ -36,31 +37,34 @@ def index():
     claims, sla = board.claims, board.sla
     drawings = {
         "status": charts.horizontal_bar_chart(
-            "Claims by status",
+            gettext("Claims by status"),
             [(short_label(c.code), c.count) for c in claims.by_status],
+            unit=gettext("claims"),
             chart_id="chart-status",
         ),
         "category": charts.horizontal_bar_chart(
-            "Claims by category",
+            gettext("Claims by category"),
             [(short_label(c.code), c.count) for c in claims.by_category],
+            unit=gettext("claims"),
             chart_id="chart-category",
         ),
         "ages": charts.horizontal_bar_chart(
-            "Open claims by age",
-            [(band.label, band.count) for band in board.ages.bands],
-            unit="open claims",
+            gettext("Open claims by age"),
+            [(words(band.label), band.count) for band in board.ages.bands],
+            unit=gettext("open claims"),
             chart_id="chart-ages",
         ),
         "sla": charts.horizontal_bar_chart(
-            "Overdue tasks by task",
-            [(t.task_title, t.count) for t in sla.by_task],
-            unit="overdue tasks",
+            gettext("Overdue tasks by task"),
+            [(words(t.task_title), t.count) for t in sla.by_task],
+            unit=gettext("overdue tasks"),
             chart_id="chart-sla",
             highlight=True,
         ),
         "decisions": charts.weekly_column_chart(
-            f"Decisions per week, last {board.weeks} weeks",
+            gettext("Decisions per week, last %(weeks)s weeks", weeks=board.weeks),
             [(week.start, week.total) for week in board.decisions_per_week],
+            unit=gettext("decisions"),
             chart_id="chart-decisions",
         ),
     }
@@ -69,7 +73,7 @@ def index():
         board=board,
         charts=drawings,
         week_choices=reports.WEEK_CHOICES,
-        time_rows=[("all", "All categories", board.time_to_decision.overall)]
+        time_rows=[("all", gettext("All categories"), board.time_to_decision.overall)]
         + [
             (code, label(CATEGORY_LABELS, code), times)
             for code, times in board.time_to_decision.by_category.items()

@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from fund.common.errors import ServiceError
 
+from .formatting import init_formatting, words
+from .languages import init_languages
 from .nav import nav_links
 
 login_manager = LoginManager()
@@ -35,33 +38,40 @@ def init_web(app: Flask) -> None:
     Each part of the fund registers its own blueprint (see :func:`fund.create_app`).
     """
     from .auth import auth_blueprint
+    from .profile import profile_blueprint
     from .rate_limits import init_limits
+
+    init_languages(app)  # every page's language: fund/web/languages.py
+    init_formatting(app)  # dates, amounts and the fund's codes in words, for every template
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     init_limits(app)  # per client address, for the portal, the API and the letter check
     app.context_processor(nav_links)
     app.register_blueprint(auth_blueprint)
+    app.register_blueprint(profile_blueprint)
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
         return render_template(
-            "errors/error.html", status=error.http_status, message=error.message, fields=error.fields
+            "errors/error.html", status=error.http_status, message=words(error.message), fields=error.fields
         ), error.http_status
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        message = "The form expired or was sent from another site. Go back, reload the page and try again."
+        message = gettext(
+            "The form expired or was sent from another site. Go back, reload the page and try again."
+        )
         return render_template("errors/error.html", status=400, message=message, fields={}), 400
 
     for status, message in (
-        (403, "You do not have the role this page needs."),
-        (404, "There is no such page."),
-        (405, "This page cannot be used that way."),
-        (413, "The upload is too large."),
+        (403, lazy_gettext("You do not have the role this page needs.")),
+        (404, lazy_gettext("There is no such page.")),
+        (405, lazy_gettext("This page cannot be used that way.")),
+        (413, lazy_gettext("The upload is too large.")),
     ):
         app.register_error_handler(status, _simple_error(status, message))
 
@@ -71,13 +81,13 @@ def init_web(app: Flask) -> None:
         return render_template(
             "errors/error.html",
             status=500,
-            message="The fund's system failed. The error was logged; please try again later.",
+            message=gettext("The fund's system failed. The error was logged; please try again later."),
             fields={},
         ), 500
 
 
-def _simple_error(status: int, message: str):
+def _simple_error(status: int, message):
     def handler(error):
-        return render_template("errors/error.html", status=status, message=message, fields={}), status
+        return render_template("errors/error.html", status=status, message=str(message), fields={}), status
 
     return handler

@@ -5,20 +5,23 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from fund.common import users
 from fund.common.errors import Unauthenticated
 from fund.common.time import utc_now
+from fund.web.formatting import words
+from fund.web.landing import landing_url
 
 auth_blueprint = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only redirect within this site after sign-in."""
+def _safe_next(target: str | None, landing: str) -> str:
+    """Only redirect within this site after sign-in; without a page asked for, to ``landing``."""
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("home")
+    return landing
 
 
 @auth_blueprint.route("/sign-in", methods=["GET", "POST"])
@@ -31,12 +34,12 @@ def sign_in():
                 request.form.get("username", ""), request.form.get("password", ""), utc_now()
             )
         except (Unauthenticated, users.SignInLocked) as failure:
-            error = failure.message  # the page answers 401 for both; the API tells a lock by its 429
+            error = words(failure.message)  # the page answers 401 for both; the API tells a lock by its 429
         else:
             session.clear()  # a fresh session: nothing from before sign-in is kept
             session.permanent = True
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), landing_url(user)))
     status = 401 if error else 200
     return render_template(
         "auth/sign_in.html", error=error, username=request.form.get("username", "")
@@ -49,7 +52,7 @@ def sign_out():
     """End this session."""
     logout_user()
     session.clear()
-    flash("You have signed out.")
+    flash(gettext("You have signed out."))
     return redirect(url_for("auth.sign_in"))
 
 
@@ -60,5 +63,5 @@ def sign_out_everywhere():
     users.sign_out_everywhere(current_user)
     logout_user()
     session.clear()
-    flash("You have signed out on every device.")
+    flash(gettext("You have signed out on every device."))
     return redirect(url_for("auth.sign_in"))

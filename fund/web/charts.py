@@ -14,7 +14,11 @@ from collections.abc import Sequence
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
+from babel.dates import format_date
+from flask_babel import get_locale, gettext
 from markupsafe import Markup
+
+from .formatting import number
 
 SVG_NS = "http://www.w3.org/2000/svg"
 INK = "#1b1f24"
@@ -22,15 +26,19 @@ MUTED = "#4a5361"
 LINE = "#c9d1d9"
 BAR = "#0b5394"
 ALERT = "#a1111b"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 CHAR_WIDTH = 7  # an estimate of one character's width at 12px, to leave room for labels
 
 
 def _fmt(value: int | float) -> str:
-    """1234 -> "1,234"; 2.5 -> "2.5" (numbers as the tables show them)."""
+    """1234 -> "1,234" (English) or "1 234"; 2.5 -> "2.5" (numbers as the tables show them)."""
     if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}"
+        return number(value)
+    return number(int(value))
+
+
+def _month(month: int) -> str:
+    """A month's short name in the page's language ("Mar", "нау.", "мар.")."""
+    return format_date(date(2026, month, 1), "LLL", locale=str(get_locale() or "en"))
 
 
 def _svg(width: int, height: int, title: str, summary: str, body: list[str], chart_id: str) -> Markup:
@@ -70,7 +78,8 @@ def horizontal_bar_chart(
     height = top * 2 + max(len(bars), 1) * (row_height + gap)
     largest = _scale([value for _, value in bars])
     total = sum(value for _, value in bars)
-    summary = f"{_fmt(total)} {unit} in all: " + "; ".join(f"{label}: {_fmt(v)}" for label, v in bars)
+    summary = gettext("%(total)s %(unit)s in all", total=_fmt(total), unit=unit) + ": "
+    summary += "; ".join(f"{label}: {_fmt(v)}" for label, v in bars)
     body = [
         f'<line x1="{label_width}" y1="{top - 2}" x2="{label_width}" y2="{height - top + 2}" '
         f'stroke="{MUTED}" stroke-width="1"/>'
@@ -117,8 +126,12 @@ def weekly_column_chart(
     largest = _scale([value for _, value in weeks])
     every = max(1, -(-count * 48 // plot_width))  # a label needs about 48 px
     total = sum(value for _, value in weeks)
-    summary = f"{_fmt(total)} {unit} in {len(weeks)} weeks: " + "; ".join(
-        f"week of {start.isoformat()}: {_fmt(value)}" for start, value in weeks
+    summary = (
+        gettext("%(total)s %(unit)s in %(weeks)s weeks", total=_fmt(total), unit=unit, weeks=len(weeks))
+        + ": "
+    )
+    summary += "; ".join(
+        gettext("week of %(date)s", date=start.isoformat()) + f": {_fmt(value)}" for start, value in weeks
     )
     baseline = top + plot_height
     body = [
@@ -134,10 +147,11 @@ def weekly_column_chart(
         x = left + index * slot + (slot - column_width) / 2
         column_height = round(plot_height * value / largest, 1)
         centre = round(x + column_width / 2, 1)
-        week_label = f"{start.day} {MONTHS[start.month - 1]}"
+        week_label = f"{start.day} {_month(start.month)}"
         body.append(
             f'<g class="column" data-week="{start.isoformat()}" data-value="{value}">'
-            f"<title>Week of {start.isoformat()}: {_fmt(value)} {escape(unit)}</title>"
+            f"<title>{escape(gettext('Week of %(date)s', date=start.isoformat()))}: "
+            f"{_fmt(value)} {escape(unit)}</title>"
             f'<rect x="{round(x, 1)}" y="{baseline - column_height}" width="{round(column_width, 1)}" '
             f'height="{column_height}" fill="{BAR}"/>'
             f'<text class="value" x="{centre}" y="{baseline - column_height - 4}" text-anchor="middle" '

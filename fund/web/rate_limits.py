@@ -17,6 +17,8 @@ from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from fund.common.metrics import record_rate_limit_refusal
+
 DEFAULT_LIMITS = {
     "FUND_RATELIMIT_PORTAL_SIGN_IN": "10 per minute;40 per hour",
     "FUND_RATELIMIT_PORTAL_SUBMIT": "10 per hour",
@@ -56,6 +58,7 @@ def limited(config_name: str, methods: tuple[str, ...] = ("POST",)) -> Callable:
         scope=config_name,
         methods=list(methods),
         exempt_when=_limits_off,
+        on_breach=lambda _limit: record_rate_limit_refusal(config_name),  # counted for /metrics
     )
 
 

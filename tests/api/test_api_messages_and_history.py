@@ -101,9 +101,7 @@ def test_a_failed_payment_asks_intake_for_the_right_bank_details_then_payment_go
     assert officers.confirm_payment(reference)["status"] == "paid"
 
 
-def test_corrected_bank_details_with_wrong_check_digits_are_refused_naming_the_field(
-    submit, officers, clock
-):
+def test_corrected_bank_details_with_wrong_check_digits_are_refused_naming_the_field(submit, officers, clock):
     reference = submit()["reference"]
     officers.check_documents(reference)
     officers.review(reference)

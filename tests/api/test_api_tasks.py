@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from fund.extensions import db
 from fund.models import WorkflowInstance
+from fund.officers.assignment import take_task
 from tests.conftest import (
     APPROVE,
     DOCUMENTS_COMPLETE,
@@ -45,7 +46,11 @@ def awaiting_approval(submitted, officers) -> str:
 def test_a_task_in_the_worklist_says_what_to_do_by_when_and_with_which_form(submitted, officers, clock):
     task = officers.task(submitted, "intake_check", "ivan")
 
-    assert set(task) == {"id", "claim_reference", "name", "title", "role", "created_at", "due_at", "form"}
+    assert set(task) == {
+        "id", "claim_reference", "name", "title", "role", "created_at", "due_at", "form",
+        "assignee", "can_take", "barred_because",
+    }  # fmt: skip
+    assert task["assignee"] is None and task["can_take"] is True and task["barred_because"] is None
     assert uuid.UUID(task["id"])
     assert task["claim_reference"] == submitted
     assert (task["name"], task["title"], task["role"]) == ("intake_check", "Check documents", "intake")
@@ -162,10 +167,38 @@ def test_the_reviewer_cannot_approve_the_claim_they_reviewed(awaiting_approval, 
 
     error = error_of(response, 403)
     assert error["code"] == "forbidden"
-    assert error["message"].startswith("four eyes:")
-    assert "rita completed 'review_torture' on this claim" in error["message"]
-    assert "may not complete 'approval'" in error["message"]
+    # The steps named as the worklist names them, not by their codes ('review_torture'):
+    assert error["message"].startswith("You did the step 'Review: torture' on this claim")
+    assert "so you may not do 'Approve decision'" in error["message"]
+    assert "four-eyes rule" in error["message"]
     assert stored_claim(awaiting_approval) == before
+
+
+def test_the_worklist_lists_a_task_four_eyes_bars_me_from_with_the_reason_of_the_refusal(
+    awaiting_approval, officers
+):
+    rita_sees = officers.task(awaiting_approval, "approval", "rita")
+    alma_sees = officers.task(awaiting_approval, "approval", "alma")
+
+    refusal = error_of(officers.complete(rita_sees["id"], APPROVE, "rita"), 403)
+
+    assert rita_sees["can_take"] is False
+    assert rita_sees["barred_because"] == refusal["message"]  # the same words, before and after
+    assert "'Review: torture'" in rita_sees["barred_because"]
+    assert alma_sees["can_take"] is True and alma_sees["barred_because"] is None
+
+
+def test_a_task_a_colleague_took_is_listed_as_not_mine_to_take(awaiting_approval, officers, clock):
+    approval = officers.task(awaiting_approval, "approval", "alma")
+    take_task(officers.staff.user("alma"), approval["id"], clock.now)
+
+    response = officers.client.get("/api/v1/tasks", headers=officers.staff.headers("arman", "approver"))
+    (arman_sees,) = [task for task in response.get_json() if task["id"] == approval["id"]]
+    alma_sees = officers.task(awaiting_approval, "approval", "alma")
+
+    assert (arman_sees["assignee"], arman_sees["can_take"]) == ("alma", False)
+    assert arman_sees["barred_because"] is None  # not four eyes: a colleague took it
+    assert (alma_sees["assignee"], alma_sees["can_take"]) == ("alma", True)  # hers to work
 
 
 def test_another_approver_can_approve_after_the_reviewer_was_refused(awaiting_approval, officers):

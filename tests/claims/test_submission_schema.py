@@ -349,18 +349,30 @@ def test_the_schema_cannot_be_built_without_the_funds_date() -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["+77011234567", "+7 701 123 45 67", "+7 (701) 123-45-67", "+7-701-1234567"]
+    "typed",
+    [
+        "+77011234567",
+        "+7 701 123 45 67",
+        "+7 (701) 123-45-67",
+        "+7-701-1234567",
+        "8 701 123 45 67",
+        "87011234567",
+        "8 (701) 123-45-67",
+        "77011234567",
+    ],
 )
-def test_a_phone_with_spaces_dashes_or_parentheses_is_stored_as_plus_7_and_10_digits(typed: str) -> None:
+def test_a_phone_as_kazakhs_write_it_is_stored_in_e164(typed: str) -> None:
     assert load(with_claimant(phone=typed))["claimant"]["phone"] == "+77011234567"
 
 
 @pytest.mark.parametrize(
-    "typed", ["87011234567", "+7 701 123 45 6", "+7 701 123 45 678", "+1 701 123 45 67", ""]
+    "typed", ["7011234567", "8 701 123 45 6", "+7 701 123 45 6", "+7 701 123 45 678", "+1 701 123 45 67", ""]
 )
-def test_a_phone_that_is_not_plus_7_and_10_digits_is_refused(typed: str) -> None:
+def test_a_phone_that_is_not_plus_7_or_8_and_10_digits_is_refused_naming_the_field(typed: str) -> None:
     assert field_errors(with_claimant(phone=typed)) == {
-        "claimant.phone": ["must be +7 followed by 10 digits, for example +7 701 123 45 67"]
+        "claimant.phone": [
+            "must be a phone number: +7 or 8, then 10 digits, for example +7 701 123 45 67 or 8 701 123 45 67"
+        ]
     }
 
 

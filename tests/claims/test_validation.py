@@ -346,9 +346,21 @@ def test_an_erdr_number_with_other_characters_or_length_is_refused(text: object)
 
 @pytest.mark.parametrize(
     "typed",
-    ["+77011234567", "+7 701 123 45 67", "+7 (701) 123-45-67", "+7-701-123-45-67", " +7(701)1234567 "],
+    [
+        "+77011234567",
+        "+7 701 123 45 67",
+        "+7 (701) 123-45-67",
+        "+7-701-123-45-67",
+        " +7(701)1234567 ",
+        "8 701 123 45 67",  # the domestic trunk prefix, as most people write a number
+        "87011234567",
+        "8 (701) 123-45-67",
+        "8\u00a0701\u00a0123\u201345\u201367",  # non-breaking spaces and en dashes, pasted from a document
+        "77011234567",  # the country code without its plus
+        "7 701 123 45 67",
+    ],
 )
-def test_a_phone_typed_with_spaces_dashes_or_parentheses_is_normalised(typed: str) -> None:
+def test_a_phone_as_kazakhs_write_it_is_normalised_to_e164(typed: str) -> None:
     assert normalize_kz_phone(typed) == "+77011234567"
 
 
@@ -356,8 +368,8 @@ def test_a_phone_typed_with_spaces_dashes_or_parentheses_is_normalised(typed: st
     "typed",
     [
         "",
-        "87011234567",  # domestic 8 prefix: not guessed at
-        "77011234567",  # no plus
+        "7011234567",  # ten digits: a prefixed number with one digit lost looks the same
+        "8701123456",  # 8 and 9 digits
         "+7701123456",  # 9 digits after +7
         "+770112345678",  # 11 digits after +7
         "+87011234567",
@@ -366,5 +378,5 @@ def test_a_phone_typed_with_spaces_dashes_or_parentheses_is_normalised(typed: st
         None,
     ],
 )
-def test_a_phone_that_is_not_plus_7_and_10_digits_is_refused(typed: str | None) -> None:
+def test_a_phone_that_is_not_plus_7_or_8_and_10_digits_is_refused(typed: str | None) -> None:
     assert normalize_kz_phone(typed) is None  # type: ignore[arg-type]

@@ -87,7 +87,8 @@ def test_the_claim_page_masks_personal_data_and_logs_nothing(app, staff, claim):
         assert value not in page, value
     person = claimant_of(claim)
     says = main_text(answer)
-    assert f"IIN {person.iin[:6]}•••{person.iin[-3:]}" in says
+    assert f"IIN ••••••••{person.iin[-4:]}" in says  # the last four digits: never the birth date
+    assert person.iin[:6] not in page
     assert "Bank account (IBAN) KZ86••••••••••••0100" in says
     assert "Birth date ••.••.1990" in says
     assert "E-mail a•••@example.kz" in says
@@ -133,7 +134,8 @@ def test_a_victims_data_is_masked_too_when_a_representative_claims(app, staff, s
     shown = post_with_token(client, f"/claims/{reference}/personal-data").get_data(as_text=True)
 
     assert victim_iin not in masked and "2012-05-04" not in masked and "04.05.2012" not in masked
-    assert "Ерлан Сәрсенов" in masked and f"{victim_iin[:6]}•••{victim_iin[-3:]}" in masked
+    assert "Ерлан Сәрсенов" in masked and f"••••••••{victim_iin[-4:]}" in masked
+    assert victim_iin[:6] not in masked  # "120504": the victim's birth date
     assert victim_iin in shown and "04.05.2012" in shown
 
 
@@ -163,7 +165,7 @@ def test_downloading_a_document_is_logged_and_served_as_an_attachment(app, staff
     document_id = attach_document(claim)
     client = browser(app, staff, "ivan", "intake")
     page = html(client.get(f"/claims/{claim}"))
-    href = page.xpath("//a[contains(@href,'/documents/')]/@href")
+    href = page.xpath("//a[contains(@href,'/documents/')][normalize-space()='Download']/@href")
     assert href == [f"/claims/{claim}/documents/{document_id}"]
     assert "Identity document of the claimant — received, not checked yet" in text_of(page)
 

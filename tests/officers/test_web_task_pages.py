@@ -338,7 +338,8 @@ def test_beside_the_form_are_the_facts_checklist_rules_amount_and_history(app, s
     assert "Criminal Code article is 146 (this claim: 146)" in says  # why it matched
     assert "40 MCI × 4,325 tenge = 173,000 tenge" in says  # MCI of 2026
     assert "Claim submitted — The claimant (online), 02.03.2026 14:00" in says
-    assert "900115" in says and "KZ86••••••••••••0100" in says  # masked here too
+    assert "••••••••0018" in says and "KZ86••••••••••••0100" in says  # masked here too
+    assert "900115" not in says  # the IIN's birth date is not shown
 
 
 def test_the_approver_sees_who_reviewed_and_what_they_recommended(app, staff, awaiting_approval):
@@ -369,7 +370,8 @@ def test_the_reviewer_may_not_approve_and_the_page_says_why(app, staff, awaiting
     )
 
     explanation = text_of(page.get_element_by_id("four-eyes"))
-    assert "You did the step 'Review claim' on this claim" in explanation
+    # The steps are named as the worklist names them ("Review: torture", not the BPMN's "Review claim").
+    assert "You did the step 'Review: torture' on this claim" in explanation
     assert "so you may not do 'Approve decision'" in explanation
     assert "four-eyes rule" in explanation and "Another approving officer must do this task" in explanation
     assert not page.xpath("//form[contains(@action,'/tasks/')][.//input[@name='decision']]")

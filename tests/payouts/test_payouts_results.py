@@ -40,9 +40,9 @@ def messages_of(reference: str) -> list[str]:
     db.session.expire_all()
     claim = claim_of(reference)
     events = db.session.scalars(
-        select(WorkflowEvent).where(
-            WorkflowEvent.claim_id == claim.id, WorkflowEvent.type == "message_delivered"
-        ).order_by(WorkflowEvent.sequence)
+        select(WorkflowEvent)
+        .where(WorkflowEvent.claim_id == claim.id, WorkflowEvent.type == "message_delivered")
+        .order_by(WorkflowEvent.sequence)
     )
     return [event.input["message"] for event in events]
 

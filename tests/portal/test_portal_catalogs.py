@@ -24,6 +24,8 @@ PAGES = [
     "/portal/apply/check",
     "/portal/sign-in",
     "/portal/apply/sent",
+    "/portal/privacy",
+    "/portal/accessibility",
 ]
 
 

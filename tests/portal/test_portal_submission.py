@@ -145,7 +145,7 @@ RULES = [
     ("case", {"crime.recognized_on": "2026-03-03"}, "crime.recognized_on", "This date is in the future"),
     ("case", {"crime.recognized_on": "2025-04-01"}, "crime.recognized_on", "cannot be earlier than the date"),
     ("case", {"crime.harm": ""}, "crime.harm", "Please answer this question."),
-    ("contact", {"claimant.phone": "12"}, "claimant.phone", "+7 and 10 digits"),
+    ("contact", {"claimant.phone": "12"}, "claimant.phone", "+7 or 8, then 10 digits"),
     ("contact", {"claimant.email": "not an address"}, "claimant.email", "does not look like an e-mail"),
     ("contact", {"claimant.iban": "DE89370400440532013000"}, "claimant.iban", "begins with KZ and has 20"),
     ("contact", {"claimant.iban": "KZ86125KZT5004100101"}, "claimant.iban", "mistyped character"),

@@ -91,8 +91,13 @@ def fund_at_work(app) -> FundAtWork:
         finance=create_user("farida", PASSWORD, ["finance"], now),
         claims={},
     )
-    fund.claims["C"] = submit(at("2025-12-01"), crime__article="106", crime__part=1,
-                             crime__by_criminal_group=True, crime__harm="grave_harm")
+    fund.claims["C"] = submit(
+        at("2025-12-01"),
+        crime__article="106",
+        crime__part=1,
+        crime__by_criminal_group=True,
+        crime__harm="grave_harm",
+    )
     fund.claims["A"] = submit(at("2026-03-02"))
     decide(fund, fund.claims["A"], at("2026-03-02"), APPROVE, at("2026-03-05"))
     deliver_message(fund.finance, fund.claims["A"], "payment_confirmed", {"batch": "PB-1"}, at("2026-03-06"))

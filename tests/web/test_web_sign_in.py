@@ -95,8 +95,10 @@ def test_sign_out_everywhere_ends_sessions_on_other_devices_and_api_tokens(app, 
 def test_after_sign_in_only_local_pages_are_followed(app, client, staff):
     staff.user("dana", "intake")
     token = csrf_token(client, "/sign-in")
-    answer = client.post("/sign-in?next=https://evil.example/", data={
-        "username": "dana", "password": PASSWORD, "csrf_token": token})
+    answer = client.post(
+        "/sign-in?next=https://evil.example/",
+        data={"username": "dana", "password": PASSWORD, "csrf_token": token},
+    )
     assert answer.status_code == 302
     assert "evil.example" not in answer.headers["Location"]
 

@@ -57,7 +57,8 @@ def write_dmn(
         f'<dmndi:DMNDI><dmndi:DMNDiagram id="d"><dmndi:DMNShape id="s" dmnElementRef="{decision_id}">'
         '<dc:Bounds height="80" width="180" x="160" y="100" /></dmndi:DMNShape>'
         "</dmndi:DMNDiagram></dmndi:DMNDI>"
-        if diagram else ""
+        if diagram
+        else ""
     )
     path.write_text(
         f'<?xml version="1.0" encoding="UTF-8"?>'
@@ -140,12 +141,16 @@ def test_a_mistake_in_an_article_list_of_the_shipped_table_is_caught(tmp_path: P
 
 
 def test_two_unique_rules_matching_the_same_input_are_an_overlap(tmp_path: Path) -> None:
-    path = write_dmn(tmp_path / "overlap.dmn", [ROLE, ("article_part", "integer", None)], [
-        ['"victim"', ">= 3"],
-        ['? in ("victim", "representative")', "? < 5"],
-        ['"successor"', "-"],
-        ['"representative"', ">= 5"],
-    ])
+    path = write_dmn(
+        tmp_path / "overlap.dmn",
+        [ROLE, ("article_part", "integer", None)],
+        [
+            ['"victim"', ">= 3"],
+            ['? in ("victim", "representative")', "? < 5"],
+            ['"successor"', "-"],
+            ['"representative"', ">= 5"],
+        ],
+    )
     problems = check_decision_tables([path])
     assert kinds(problems) == ["overlap"]
     (overlap,) = problems
@@ -156,11 +161,15 @@ def test_two_unique_rules_matching_the_same_input_are_an_overlap(tmp_path: Path)
 
 
 def test_an_enum_value_no_rule_covers_is_a_gap(tmp_path: Path) -> None:
-    path = write_dmn(tmp_path / "gap.dmn", [HARM, ("deadline_restored_by_court", "boolean", None)], [
-        ['"death"', "-"],
-        ['"grave_harm"', "True"],
-        ['"grave_harm"', "False"],
-    ])
+    path = write_dmn(
+        tmp_path / "gap.dmn",
+        [HARM, ("deadline_restored_by_court", "boolean", None)],
+        [
+            ['"death"', "-"],
+            ['"grave_harm"', "True"],
+            ['"grave_harm"', "False"],
+        ],
+    )
     problems = check_decision_tables([path])
     assert kinds(problems) == ["gap"]
     assert problems[0].example == {"harm": "none", "deadline_restored_by_court": True}
@@ -174,17 +183,27 @@ def test_a_gap_between_numeric_bounds_is_found(tmp_path: Path) -> None:
 
 
 def test_an_unlisted_article_falls_into_a_gap(tmp_path: Path) -> None:
-    path = write_dmn(tmp_path / "articles.dmn", [("article", "string", None)], [
-        ['"146"'], ['? in ("120", "121")'],
-    ])
+    path = write_dmn(
+        tmp_path / "articles.dmn",
+        [("article", "string", None)],
+        [
+            ['"146"'],
+            ['? in ("120", "121")'],
+        ],
+    )
     (gap,) = check_decision_tables([path])
     assert gap.kind == "gap" and gap.example == {"article": "<other>"}
 
 
 def test_a_missing_type_ref_is_invalid(tmp_path: Path) -> None:
-    path = write_dmn(tmp_path / "untyped.dmn", [ROLE, ("article_part", None, None)], [
-        ['"victim"', "-"], ['? != "victim"', "-"],
-    ])
+    path = write_dmn(
+        tmp_path / "untyped.dmn",
+        [ROLE, ("article_part", None, None)],
+        [
+            ['"victim"', "-"],
+            ['? != "victim"', "-"],
+        ],
+    )
     problems = check_decision_tables([path])
     assert kinds(problems) == ["invalid"]
     assert "typeRef" in problems[0].message and "article_part" in problems[0].message
@@ -192,9 +211,14 @@ def test_a_missing_type_ref_is_invalid(tmp_path: Path) -> None:
 
 def test_in_cell_glued_to_the_input_expression_is_invalid(tmp_path: Path) -> None:
     # SpiffWorkflow evaluates 'article' + 'in ("120",)' as 'articlein ("120",)'.
-    path = write_dmn(tmp_path / "glued.dmn", [("article", "string", None)], [
-        ['in ("120", "121")'], ['? not in ("120", "121")'],
-    ])
+    path = write_dmn(
+        tmp_path / "glued.dmn",
+        [("article", "string", None)],
+        [
+            ['in ("120", "121")'],
+            ['? not in ("120", "121")'],
+        ],
+    )
     problems = check_decision_tables([path])
     assert kinds(problems) == ["invalid"]
     assert problems[0].rows == (1,) and "? in (" in problems[0].message
@@ -234,8 +258,10 @@ def test_a_decision_without_a_diagram_shape_is_invalid(tmp_path: Path) -> None:
 
 def test_a_file_spiffworkflow_refuses_is_invalid(tmp_path: Path) -> None:
     path = tmp_path / "bad.dmn"
-    path.write_text(f'<definitions xmlns="{DMN13}" id="d" name="n" namespace="x"><decision id="a" name="a">'
-                    '<decisionTable id="t"><bogus/></decisionTable></decision></definitions>')
+    path.write_text(
+        f'<definitions xmlns="{DMN13}" id="d" name="n" namespace="x"><decision id="a" name="a">'
+        '<decisionTable id="t"><bogus/></decisionTable></decision></definitions>'
+    )
     problems = check_decision_tables([path])
     assert kinds(problems) == ["invalid"] and "SpiffWorkflow cannot load" in problems[0].message
 

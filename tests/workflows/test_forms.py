@@ -25,9 +25,11 @@ from workflows.forms import (
 FORMS_DIR = Path(__file__).resolve().parents[2] / "bpmn" / "forms"
 SHIPPED_FORMS = [
     "approval",
+    "approve_reopen_payment",
     "correct_bank_details",
     "final_decision",
     "intake_check",
+    "reopen_payment",
     "review",
     "review_torture",
 ]
@@ -66,6 +68,13 @@ VALID_SUBMISSIONS: list[tuple[str, dict[str, Any]]] = [
     ("final_decision", {"decision": "reject", "reasons": ["crime_not_covered"]}),
     ("correct_bank_details", {"iban": "KZ86125KZT5004100100"}),
     ("correct_bank_details", {"iban": "KZ86 125K ZT50 0410 0100", "note": "Confirmed by phone."}),
+    (
+        "reopen_payment",
+        {"reopen_decision": "reopen", "iban": "KZ86125KZT5004100100", "reopen_reason": "Bank confirmed."},
+    ),
+    ("reopen_payment", {"reopen_decision": "close", "reopen_reason": "The claimant asked to close it."}),
+    ("approve_reopen_payment", {"reopen_approval": "approve"}),
+    ("approve_reopen_payment", {"reopen_approval": "refuse", "reopen_comment": "Account not confirmed."}),
 ]
 
 # (form, submission, field that must carry the error, words the message must contain)
@@ -166,6 +175,20 @@ RULE_BREAKS: list[tuple[str, dict[str, Any], str, str]] = [
     # The shape is right but a character is mistyped: the ISO 13616 check digits say so.
     ("correct_bank_details", {"iban": "KZ18722S000012345679"}, "iban", "correct check digits"),
     ("correct_bank_details", {"iban": "KZ86 125K ZT50 0410 0101"}, "iban", "correct check digits"),
+    (
+        "reopen_payment",
+        {"reopen_decision": "reopen", "reopen_reason": "Bank confirmed."},
+        "iban",
+        "must give the account to pay",
+    ),
+    (
+        "reopen_payment",
+        {"reopen_decision": "reopen", "iban": "KZ18722S000012345679", "reopen_reason": "ok!"},
+        "iban",
+        "correct check digits",
+    ),
+    ("reopen_payment", {"reopen_decision": "close"}, "reopen_reason", "is required"),
+    ("approve_reopen_payment", {"reopen_approval": "maybe"}, "reopen_approval", "must be one of"),
 ]
 
 JSONSCHEMA_JARGON = [
@@ -255,7 +278,7 @@ def test_every_iban_field_of_every_form_is_checked_like_the_claimants_own_accoun
         for field, spec in load_form(FORMS_DIR, name)["properties"].items()
         if "iban" in field
     ]
-    assert iban_fields == [("correct_bank_details", "iban", "kz-iban")]
+    assert iban_fields == [("correct_bank_details", "iban", "kz-iban"), ("reopen_payment", "iban", "kz-iban")]
 
 
 def test_any_form_may_declare_a_kazakh_iban_and_gets_the_submissions_check() -> None:

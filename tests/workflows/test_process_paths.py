@@ -198,16 +198,78 @@ def test_a_failed_payment_asks_intake_to_correct_the_bank_details_and_waits_agai
     assert claim.completed and claim.status == "paid"
 
 
-def test_five_failed_payments_end_the_claim_as_payment_failed() -> None:
-    claim = drive_to_payment(Claim(claim_facts("torture")))
+FINANCE = "farida.finance"
+SECOND_FINANCE = "fatima.finance"
+
+
+def fail_five_payments(claim: Claim) -> Claim:
+    """The Treasury fails the payment five times; intake corrects the account after the first four."""
     for _ in range(4):
         claim.later(days=5).payment_failed().later(days=1)
         claim.complete("correct_bank_details", bank_details(), INTAKE)
+    return claim.later(days=5).payment_failed()
 
-    claim.later(days=5).payment_failed()
+
+def reopen_form(iban: str = "KZ86125KZT5004100100") -> dict:
+    return {"reopen_decision": "reopen", "iban": iban, "reopen_reason": "The bank confirmed the account."}
+
+
+def test_five_failed_payments_ask_finance_whether_to_pay_again() -> None:
+    claim = fail_five_payments(drive_to_payment(Claim(claim_facts("torture"))))
+
+    assert claim.status == "payment_failed" and not claim.completed
+    task = claim.task("reopen_payment")
+    assert (task.role, task.form) == ("finance", "reopen_payment")
+    assert claim.ready == ["reopen_payment"] and claim.outcome.waiting_messages == []
+
+
+def test_finance_may_close_a_claim_unpaid_after_five_failed_payments() -> None:
+    claim = fail_five_payments(drive_to_payment(Claim(claim_facts("torture"))))
+
+    claim.complete(
+        "reopen_payment", {"reopen_decision": "close", "reopen_reason": "The claimant died."}, FINANCE
+    )
 
     assert claim.completed and claim.status == "payment_failed"
     assert claim.ready == [] and claim.outcome.waiting_messages == []
+
+
+def test_paying_again_needs_a_second_finance_officer_then_waits_for_the_treasury() -> None:
+    claim = fail_five_payments(drive_to_payment(Claim(claim_facts("torture"))))
+
+    claim.complete("reopen_payment", reopen_form("KZ18722S000012345678"), FINANCE)
+    assert claim.status == "payment_failed" and claim.ready == ["approve_reopen_payment"]
+    with pytest.raises(FourEyesViolation):
+        claim.complete("approve_reopen_payment", {"reopen_approval": "approve"}, FINANCE)
+
+    claim.complete("approve_reopen_payment", {"reopen_approval": "approve"}, SECOND_FINANCE)
+    assert claim.status == "approved" and claim.data["iban"] == "KZ18722S000012345678"
+    assert sorted(claim.outcome.waiting_messages) == ["payment_confirmed", "payment_failed"]
+
+    claim.later(days=5).payment_failed()  # counted afresh: intake corrects the account again
+    assert claim.ready == ["correct_bank_details"]
+
+
+def test_a_refused_reopening_asks_again_and_the_third_request_is_the_last() -> None:
+    claim = fail_five_payments(drive_to_payment(Claim(claim_facts("torture"))))
+    for _ in range(3):
+        claim.complete("reopen_payment", reopen_form(), FINANCE)
+        claim.complete("approve_reopen_payment", {"reopen_approval": "refuse"}, SECOND_FINANCE)
+
+    assert claim.completed and claim.status == "payment_failed"
+
+
+def test_asking_to_pay_again_needs_the_account() -> None:
+    claim = fail_five_payments(drive_to_payment(Claim(claim_facts("torture"))))
+
+    with pytest.raises(FormInvalid) as refused:
+        claim.complete(
+            "reopen_payment", {"reopen_decision": "reopen", "reopen_reason": "Bank confirmed."}, FINANCE
+        )
+    assert list(refused.value.errors) == ["iban"]
+    with pytest.raises(FormInvalid) as refused:
+        claim.complete("reopen_payment", reopen_form("KZ18722S000012345679"), FINANCE)
+    assert list(refused.value.errors) == ["iban"]
 
 
 def test_bank_details_must_be_a_kazakh_iban() -> None:
@@ -464,6 +526,10 @@ def _stubborn_next_step(claim: Claim, decision_when_final: dict) -> None:
         claim.complete("correct_bank_details", bank_details(), INTAKE)
     elif "payment_failed" in claim.outcome.waiting_messages:
         claim.later(days=1).payment_failed()
+    elif "reopen_payment" in ready:
+        claim.complete("reopen_payment", reopen_form(), FINANCE)
+    elif "approve_reopen_payment" in ready:
+        claim.complete("approve_reopen_payment", {"reopen_approval": "approve"}, SECOND_FINANCE)
     else:  # pragma: no cover - the claim is stuck
         raise AssertionError(f"nothing to do: {claim.status}, {ready}, {claim.outcome.waiting_messages}")
 
@@ -480,7 +546,7 @@ def test_a_claim_whose_every_actor_always_chooses_to_loop_still_ends(
 ) -> None:
     claim = Claim(claim_facts("torture"))
 
-    for _ in range(60):
+    for _ in range(120):
         if claim.completed:
             break
         _stubborn_next_step(claim, decision_when_final)

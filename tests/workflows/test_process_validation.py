@@ -71,8 +71,9 @@ def test_the_shipped_process_passes_every_deploy_check() -> None:
     assert isinstance(process, ProcessSpec)
     assert set(process.user_tasks) == {
         "intake_check", "review_torture", "review_trafficking", "review_other", "approval",
-        "final_decision", "reconsideration_review", "correct_bank_details",
-    }
+        "final_decision", "reconsideration_review", "correct_bank_details", "reopen_payment",
+        "approve_reopen_payment",
+    }  # fmt: skip
     assert all(task.role and task.form in process.forms for task in process.user_tasks.values())
 
 
@@ -92,16 +93,24 @@ def test_a_user_task_without_a_role_is_refused(tmp_path: Path) -> None:
 
 def test_a_user_task_with_a_role_nobody_has_is_refused(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    edit(folder, "compensation_claim.bpmn", '<spiffworkflow:property name="role" value="approver" />',
-         '<spiffworkflow:property name="role" value="aprover" />')
+    edit(
+        folder,
+        "compensation_claim.bpmn",
+        '<spiffworkflow:property name="role" value="approver" />',
+        '<spiffworkflow:property name="role" value="aprover" />',
+    )
 
     assert_refused(folder, "compensation_claim.bpmn", "approval", "aprover")
 
 
 def test_a_user_task_without_a_form_is_refused(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    edit(folder, "compensation_claim.bpmn",
-         '<spiffworkflow:property name="formJsonSchemaFilename" value="correct_bank_details.json" />', "")
+    edit(
+        folder,
+        "compensation_claim.bpmn",
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="correct_bank_details.json" />',
+        "",
+    )
 
     assert_refused(folder, "compensation_claim.bpmn", "correct_bank_details", "form")
 
@@ -115,17 +124,27 @@ def test_a_user_task_whose_form_file_is_missing_is_refused(tmp_path: Path) -> No
 
 def test_a_flow_node_without_a_diagram_shape_is_refused(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    edit(folder, "compensation_claim.bpmn",
-         r'<bpmndi:BPMNShape [^>]*bpmnElement="decide_award"[^>]*>.*?</bpmndi:BPMNShape>', "", regex=True)
+    edit(
+        folder,
+        "compensation_claim.bpmn",
+        r'<bpmndi:BPMNShape [^>]*bpmnElement="decide_award"[^>]*>.*?</bpmndi:BPMNShape>',
+        "",
+        regex=True,
+    )
 
     assert_refused(folder, "compensation_claim.bpmn", "decide_award", "shape")
 
 
 def test_a_sequence_flow_without_a_diagram_edge_is_refused(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    edit(folder, "compensation_claim.bpmn",
-         r'<bpmndi:BPMNEdge [^>]*bpmnElement="flow_payment_retry_to_payment_abandoned"[^>]*>'
-         r".*?</bpmndi:BPMNEdge>", "", regex=True)
+    edit(
+        folder,
+        "compensation_claim.bpmn",
+        r'<bpmndi:BPMNEdge [^>]*bpmnElement="flow_payment_retry_to_payment_abandoned"[^>]*>'
+        r".*?</bpmndi:BPMNEdge>",
+        "",
+        regex=True,
+    )
 
     assert_refused(folder, "compensation_claim.bpmn", "flow_payment_retry_to_payment_abandoned", "edge")
 
@@ -157,16 +176,24 @@ def test_a_bpmn_file_that_is_not_well_formed_xml_is_refused(tmp_path: Path) -> N
 
 def test_a_bpmn_file_that_breaks_the_bpmn_schema_is_refused(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    edit(folder, "other_review.bpmn", '<bpmn:endEvent id="review_completed"',
-         '<bpmn:endEvent priority="high" id="review_completed"')
+    edit(
+        folder,
+        "other_review.bpmn",
+        '<bpmn:endEvent id="review_completed"',
+        '<bpmn:endEvent priority="high" id="review_completed"',
+    )
 
     assert_refused(folder, "other_review.bpmn", "endEvent", "priority")
 
 
 def test_an_element_the_bpmn_schema_does_not_know_is_refused(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    edit(folder, "compensation_claim.bpmn", '<bpmn:scriptTask id="decide_award"',
-         '<bpmn:scriptJob id="stray" /><bpmn:scriptTask id="decide_award"')
+    edit(
+        folder,
+        "compensation_claim.bpmn",
+        '<bpmn:scriptTask id="decide_award"',
+        '<bpmn:scriptJob id="stray" /><bpmn:scriptTask id="decide_award"',
+    )
 
     assert_refused(folder, "compensation_claim.bpmn", "scriptJob")
 
@@ -181,8 +208,12 @@ def test_a_version_without_the_main_process_is_refused(tmp_path: Path) -> None:
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
     edit(folder, "trafficking_review.bpmn", '<spiffworkflow:property name="role" value="reviewer" />', "")
-    edit(folder, "other_review.bpmn",
-         '<spiffworkflow:property name="formJsonSchemaFilename" value="review.json" />', "")
+    edit(
+        folder,
+        "other_review.bpmn",
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="review.json" />',
+        "",
+    )
 
     problems = problems_of(folder)
 

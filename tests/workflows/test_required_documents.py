@@ -13,7 +13,13 @@ REQUIRED_DOCUMENTS_DMN = Path(__file__).resolve().parents[2] / "bpmn" / "require
 
 ALWAYS = ["identity_document", "victim_recognition_decision"]
 CATEGORIES = [
-    "torture", "trafficking", "sexual_violence_minor", "grave_harm", "death", "to_verify", "ineligible"
+    "torture",
+    "trafficking",
+    "sexual_violence_minor",
+    "grave_harm",
+    "death",
+    "to_verify",
+    "ineligible",
 ]
 # A typical crime of each category: (article, part, harm).
 CRIMES = {

@@ -1,0 +1,1 @@
+"""Incidents: claims stuck outside the normal flow, each with the action that resolves it."""
