@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -257,6 +258,31 @@ def _backend_alive(pid: int) -> bool:
     return bool(scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid", pid=pid))
 
 
+@contextmanager
+def _slow_writes_of_events(seconds: float = 0.3):
+    """Every statement that inserts an event waits ``seconds`` after it (a trigger on
+    workflow_events), its transaction's locks held meanwhile; dropped afterwards."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE FUNCTION test_slow_write() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN PERFORM pg_sleep({seconds}); RETURN NULL; END $$"
+            )
+        )
+        connection.execute(
+            text(
+                "CREATE TRIGGER test_slow_write AFTER INSERT ON workflow_events "
+                "FOR EACH ROW EXECUTE FUNCTION test_slow_write()"
+            )
+        )
+    try:
+        yield
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER IF EXISTS test_slow_write ON workflow_events"))
+            connection.execute(text("DROP FUNCTION IF EXISTS test_slow_write()"))
+
+
 def _kill_in_the_middle_of_a_claim(database_url: str, log: Path) -> bool:
     """Start a worker; once it has fired a claim and written the next one's event but not
     committed it, SIGKILL it. True when the server then rolled that claim back."""
@@ -279,12 +305,16 @@ def test_a_worker_killed_in_the_middle_of_a_claim_loses_nothing_and_another_fini
     references = claims_waiting_for_documents(100, started - timedelta(days=40))
     assert _events_rolled_back() == 0
 
-    # SIGKILL gives the worker no chance to clean up. The kill can land just after a commit,
-    # rarely; then no claim was half-written, and we try again.
+    # SIGKILL gives the worker no chance to clean up. A claim's writes go as one statement followed
+    # at once by COMMIT, so a kill would land between claims more often than not; a write made slow
+    # (a trigger that waits 0.3 s after an event is inserted, in this test's database only) keeps
+    # the worker in the middle of a claim long enough: its statement ends after the kill, and the
+    # server, finding the connection closed instead of a COMMIT, rolls the claim back. A kill that
+    # still lands just after a commit is tried again.
     logs = [tmp_path / f"killed-{attempt}.log" for attempt in range(1, 4)]
-    assert any(_kill_in_the_middle_of_a_claim(database_url, log) for log in logs), (
-        "three kills in a row landed between claims, not in the middle of one"
-    )
+    with _slow_writes_of_events():
+        killed = any(_kill_in_the_middle_of_a_claim(database_url, log) for log in logs)
+    assert killed, "three kills in a row landed between claims, not in the middle of one"
 
     states = claim_states(references)
     fired_claims = {reference for reference, state in states.items() if state == FIRED_ONCE}
