@@ -358,10 +358,12 @@ def _page_rows(conditions: list, cursor, backwards: bool, whole: bool) -> tuple[
     learnt on the way (None otherwise)."""
     if whole:
         rows = list(db.session.execute(_page_statement(conditions, cursor, backwards, True)))
-        if not rows:  # no match, or none beyond the cursor: asking the other way finds none either
-            return rows, 0 if cursor is None else None
-        if rows[0].matched <= CANDIDATE_LIMIT:
+        if not rows and cursor is None:  # no match at all
+            return rows, 0
+        if rows and rows[0].matched <= CANDIDATE_LIMIT:
             return rows, rows[0].matched
+        # More matches than were read (in the index's order, not the page's), or none of those read
+        # lies beyond the cursor: only walking the claims in order can tell what does.
     return list(db.session.execute(_page_statement(conditions, cursor, backwards, False))), None
 
 
