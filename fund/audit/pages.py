@@ -7,7 +7,7 @@ category, status, dates and the staff who acted on the claim.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
@@ -17,13 +17,17 @@ from fund.audit.replay import AUDIT_ROLES
 from fund.claims.claim_file import officer_namer
 from fund.claims.submission import get_claim
 from fund.common.access import require_role
-from fund.common.claim_cursors import decode_claim_cursor, encode_claim_cursor
+from fund.common.claim_cursors import (
+    COUNT_LIMIT,
+    PAGE_SIZE,
+    ClaimsPage,
+    decode_claim_cursor,
+    encode_claim_cursor,
+)
 from fund.common.wording import CATEGORY_LABELS, STATUS_LABELS, label
 from fund.extensions import db
 from fund.models import AccessLogEntry, Claim, User, WorkflowEvent
 
-PAGE_SIZE = 25
-COUNT_LIMIT = 1_000  # beyond this the page says "more than 1,000": counting every match costs more
 # A claim's whole reference (fund/claims/submission.py): it names one claim, not a part of others.
 WHOLE_REFERENCE = re.compile(r"VCF-\d{4}-\d{6,}")
 
@@ -53,18 +57,9 @@ class ClaimRow:
     status_label: str
 
 
-@dataclass
-class SearchPage:
+@dataclass(kw_only=True)
+class SearchPage(ClaimsPage[ClaimRow]):
     search: ClaimSearch
-    rows: list[ClaimRow] = field(default_factory=list)
-    total: int = 0  # at most COUNT_LIMIT
-    more_than_counted: bool = False
-    next_cursor: str | None = None
-    previous_cursor: str | None = None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
 
 
 @dataclass(frozen=True)
@@ -169,6 +164,7 @@ def search_claims(user: User, search: ClaimSearch) -> SearchPage:
             )
         )
     return SearchPage(
+        page_size=PAGE_SIZE,
         search=replace(search, page=max(1, search.page)),
         rows=[
             ClaimRow(

@@ -22,7 +22,7 @@ and initials to the others (fund/claims/personal_data.py), phones are not shown.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -33,7 +33,13 @@ from fund.claims.personal_data import PERSONAL_DATA_ROLES, mask_iin, mask_name
 from fund.claims.process_versions import process_for_version
 from fund.claims.search_terms import fold_name
 from fund.common.access import require_role
-from fund.common.claim_cursors import decode_claim_cursor, encode_claim_cursor
+from fund.common.claim_cursors import (
+    COUNT_LIMIT,
+    PAGE_SIZE,
+    ClaimsPage,
+    decode_claim_cursor,
+    encode_claim_cursor,
+)
 from fund.common.errors import Forbidden, Invalid
 from fund.common.keyed_codes import hash_code
 from fund.common.wording import CATEGORY_LABELS, STATUS_LABELS, task_labels
@@ -50,8 +56,6 @@ from fund.models import (
     WorkflowEvent,
 )
 
-PAGE_SIZE = 25
-COUNT_LIMIT = 1_000  # beyond this the page says "more than 1,000": counting every match costs more
 # A name part's matches are read whole up to this many before they are ordered (see _page_statement).
 CANDIDATE_LIMIT = 10_000
 MIN_NAME_LETTERS = 3  # a trigram: fewer letters would match too many names to be of use
@@ -147,19 +151,10 @@ class FoundClaim:
     open_tasks: tuple[str, ...]
 
 
-@dataclass
-class SearchResults:
+@dataclass(kw_only=True)
+class SearchResults(ClaimsPage[FoundClaim]):
     search: ClaimSearch
     query: Query | None = None
-    rows: list[FoundClaim] = field(default_factory=list)
-    total: int = 0  # at most COUNT_LIMIT
-    more_than_counted: bool = False
-    next_cursor: str | None = None
-    previous_cursor: str | None = None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
 
 
 # --- reading the box -------------------------------------------------------------------------------
@@ -424,7 +419,7 @@ def search_claims(user: User, search: ClaimSearch, now: datetime) -> SearchResul
     if query is not None and query.personal and not user.has_role(*PERSONAL_DATA_SEARCH_ROLES):
         raise Forbidden(NOT_YOUR_SEARCH, {"q": [NOT_YOUR_SEARCH]})
     labels = _task_labels()
-    results = SearchResults(search=search, query=query)
+    results = SearchResults(search=search, query=query, page_size=PAGE_SIZE)
     if search.empty:
         results.search = replace(search, after="", before="", page=1)
         return results
