@@ -154,6 +154,22 @@ def user_create_command(username: str, roles: tuple[str, ...], full_name: str, p
     click.echo(f"created {user.username} with roles {', '.join(sorted(user.roles))}")
 
 
+@user_group.command("email")
+@click.argument("username")
+@click.argument("address")
+@with_appcontext
+def user_email_command(username: str, address: str) -> None:
+    """Set a staff member's work e-mail (an empty ADDRESS clears it): supervisors get the daily
+    service-levels digest there."""
+    from fund.common.users import set_work_email
+
+    try:
+        user = set_work_email(username, address)
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"{user.username}: {'e-mail set' if user.email else 'no e-mail'}")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -197,7 +213,51 @@ def keys_demo_command(passphrase: str | None, replace: bool) -> None:
     click.echo("letters are signed once these are set (a demo key: never for real letters):")
     click.echo(f"  export FUND_SIGNING_KEY={keys.key_p12}")
     click.echo(f"  export FUND_SIGNING_KEY_PASSPHRASE='{keys.passphrase}'")
+    click.echo(f"  export FUND_SIGNING_TRUST_ROOT={keys.root_pem}")
     click.echo(f"check a letter offline: pyhanko sign validate --trust {keys.root_pem} letter.pdf")
+
+
+@keys_group.command("rotate")
+@click.argument("key", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--from",
+    "valid_from",
+    type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d"]),
+    help="Almaty time from which the new key signs (default: now).",
+)
+@click.option(
+    "--passphrase",
+    envvar="FUND_SIGNING_KEY_PASSPHRASE",
+    help="Passphrase of the PKCS#12 file (default: FUND_SIGNING_KEY_PASSPHRASE).",
+)
+@with_appcontext
+def keys_rotate_command(key: str, valid_from, passphrase: str | None) -> None:
+    """Record a new signing key's certificate, taking over from a date; earlier letters still verify."""
+    import os
+    from datetime import UTC
+
+    from fund.common.time import FUND_TIME_ZONE
+    from fund.extensions import db
+    from fund.letters.certificates import fingerprint, record_certificate
+    from fund.letters.signing import SigningKeyError, _load_signer
+
+    try:
+        signer = _load_signer(key, passphrase or "")
+    except SigningKeyError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    now = utc_now()
+    start = valid_from.replace(tzinfo=FUND_TIME_ZONE).astimezone(UTC) if valid_from else now
+    os_user = os.environ.get("USER", "unknown")
+    try:
+        record_certificate(signer.signing_cert, start, now, f"fund keys rotate ({os_user})")
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"certificate {fingerprint(signer.signing_cert)} signs letters from {start.isoformat()}")
+    click.echo("add the key to FUND_SIGNING_KEY beside the current one (separated by ':'), e.g.")
+    click.echo(f"  export FUND_SIGNING_KEY={key}:$FUND_SIGNING_KEY")
+    click.echo("and keep its root certificate in FUND_SIGNING_TRUST_ROOT with the earlier roots.")
 
 
 @click.group("claims")
@@ -384,19 +444,36 @@ def audit_group() -> None:
     show_default=True,
     help="worker processes that verify claims side by side (up to the number of CPUs helps)",
 )
+@click.option(
+    "--anchor",
+    "anchor_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="also check the database against this published anchor (fund audit seal --publish)",
+)
 @with_appcontext
 def audit_verify_command(
-    references: tuple[str, ...], all_claims: bool, since, report_path: str | None, jobs: int
+    references: tuple[str, ...],
+    all_claims: bool,
+    since,
+    report_path: str | None,
+    jobs: int,
+    anchor_path: str | None,
 ) -> None:
-    """Check the seals, every claim's chain and replay, and every letter; non-zero exit on findings."""
+    """Check the seals, every claim's chain and replay, and every letter; non-zero exit on findings.
+
+    With --anchor, first check the anchor's signature (a refused anchor stops here, exit 2), then
+    the database against it: a history rewritten with every hash and seal recomputed is named."""
     import json
     from datetime import UTC
     from pathlib import Path
 
+    from fund.audit.anchors import AnchorRefused, verify_anchor_file
     from fund.audit.findings import AuditReport
     from fund.audit.runs import claims_to_verify, verify_claims
     from fund.audit.seals import verify_seals
     from fund.common.system import system_user
+    from fund.letters.signing import SigningKeyError
 
     if all_claims and references:
         raise click.UsageError("give --all or claim references, not both")
@@ -407,7 +484,17 @@ def audit_verify_command(
         claims = claims_to_verify(actor, list(references), since.replace(tzinfo=UTC) if since else None)
     except ServiceError as error:
         _fail(error)
-    report.seals_checked, report.findings = verify_seals(actor)
+    try:
+        anchored = verify_anchor_file(actor, Path(anchor_path), report.notes) if anchor_path else []
+        report.seals_checked, report.findings = verify_seals(actor, report.notes)
+    except AnchorRefused as error:
+        click.echo(f"error: the anchor {anchor_path} is refused: {error}", err=True)
+        sys.exit(2)
+    except SigningKeyError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    # The anchor's findings first: they are what no recomputation inside the database can hide.
+    report.findings = anchored + [finding for finding in report.findings if finding not in anchored]
     with click.progressbar(length=len(claims), label="verifying claims", item_show_func=lambda r: r) as bar:
         verify_claims(actor, claims, report, jobs, lambda count, reference: bar.update(count, reference))
     path = Path(report_path or Path(current_app.instance_path) / f"audit-report-{now:%Y%m%dT%H%M%SZ}.json")
@@ -420,6 +507,8 @@ def audit_verify_command(
     )
     for finding in report.findings:
         click.echo(f"  FINDING {finding}")
+    for note in report.notes:
+        click.echo(f"  NOTE {note}")
     click.echo(f"report: {path}")
     if not report.ok:
         sys.exit(1)
@@ -427,20 +516,48 @@ def audit_verify_command(
 
 @audit_group.command("seal")
 @click.option("--if-due", is_flag=True, help="only when the latest seal is older than a day (for cron)")
+@click.option(
+    "--publish",
+    "publish_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="then write the latest (signed) seal to FILE as an anchor to publish, and FILE.heads.json to keep",
+)
 @with_appcontext
-def audit_seal_command(if_due: bool) -> None:
-    """Seal the head of every claim's history into the global chain, as of a minute ago (SEAL_LAG)."""
+def audit_seal_command(if_due: bool, publish_path: str | None) -> None:
+    """Seal the head of every claim's history into the global chain, as of a minute ago (SEAL_LAG).
+
+    With a signing key configured the seal is signed; --publish writes it as an anchor (README,
+    "Anchoring the history")."""
+    from pathlib import Path
+
+    from fund.audit.anchors import heads_path, publish_latest_seal
     from fund.audit.seals import SEAL_LAG, seal_history
     from fund.common.system import system_user
+    from fund.letters.signing import SigningKeyError
 
     try:
         seal = seal_history(utc_now() - SEAL_LAG, system_user(), if_due=if_due)
     except ServiceError as error:
         _fail(error)
+    except SigningKeyError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
     if seal is None:
         click.echo("not due: the latest seal is less than a day old")
     else:
-        click.echo(f"seal #{seal.sequence} of {seal.claim_count} claim(s): {seal.hash}")
+        signed = "signed" if seal.signature is not None else "unsigned: no FUND_SIGNING_KEY"
+        click.echo(f"seal #{seal.sequence} of {seal.claim_count} claim(s) ({signed}): {seal.hash}")
+    if publish_path:
+        try:
+            published = publish_latest_seal(system_user())
+        except ServiceError as error:
+            _fail(error)
+        Path(publish_path).write_text(published.text, encoding="utf-8")
+        heads = heads_path(Path(publish_path))
+        heads.write_text(published.heads_json, encoding="utf-8")
+        click.echo(f"anchor of seal #{published.seal.sequence} written to {publish_path}: publish it")
+        click.echo(f"its claim heads written to {heads}: keep it with the anchor (it names rewritten claims)")
 
 
 @audit_group.command("export")

@@ -20,6 +20,7 @@ from fund.common import users
 from fund.common.time import utc_now
 from fund.common.validation import iin_check_digit
 
+from .demo_crisis_centres import load_crisis_centres
 from .demo_payouts import Payout, Recourse, pay_batch, record_recourse
 from .extensions import db
 from .models import Claimant, ContactPoint, HumanTask, User
@@ -427,6 +428,7 @@ def load_demo(echo: Callable[[str], None] = print) -> None:
             users.create_user(username, demo_password(username), roles, now, full_name)
         echo(f"user {username:<10} password {demo_password(username):<24} roles {', '.join(roles)}")
     _load_contact_points(db.session.scalar(select(User).where(User.username == "admin")), now, echo)
+    load_crisis_centres(db.session.scalar(select(User).where(User.username == "admin")), now, echo)
     existing = db.session.scalar(
         select(func.count()).select_from(Claimant).where(Claimant.email.like(f"%@{DEMO_EMAIL_DOMAIN}"))
     )

@@ -20,6 +20,7 @@ from fund.common import idempotency_keys
 from fund.common.system import system_user
 from fund.extensions import db
 from fund.notifications.queue import send_due_notifications
+from fund.officers.service_level_digest import queue_daily_digest
 from fund.operations.heartbeats import round_finished, round_started
 from fund.recourse.cases import open_due_recourse_cases
 from fund.reports.counts import recount_if_due
@@ -41,6 +42,8 @@ class WorkerRound:
     sealed: bool | None = None
     dashboard_counted: bool | None = None
     idempotency_keys_pruned: int | None = None
+    # Supervisors the day's service-levels digest was queued to; 0 when not due (or done already).
+    digest_queued: int | None = 0
 
     def problems(self) -> str | None:
         """The jobs that failed in this round, for the worker's heartbeat (no personal data), or None."""
@@ -52,6 +55,7 @@ class WorkerRound:
             "daily seal": self.sealed,
             "dashboard figures": self.dashboard_counted,
             "idempotency keys": self.idempotency_keys_pruned,
+            "service levels digest": self.digest_queued,
         }
         failed += [name for name, result in jobs.items() if result is None]
         return "failed: " + ", ".join(failed) if failed else None
@@ -128,9 +132,20 @@ def prune_idempotency_keys(now: datetime) -> int | None:
         return None
 
 
+def queue_service_level_digest(now: datetime) -> int | None:
+    """Queue the supervisors' daily digest of the service levels, once per fund day (however many
+    workers run): how many e-mails were queued (0 when not due)."""
+    try:
+        return queue_daily_digest(now) or 0
+    except Exception:  # logged; the next round tries again (the day's digest is queued once)
+        db.session.rollback()
+        log.exception("queueing the service levels digest failed")
+        return None
+
+
 def run_round(clock: Clock, should_stop: Callable[[], bool] | None = None) -> WorkerRound:
     """One round of every job, in order: timers, letters, recourse cases, notifications, the daily
-    seal, the dashboard's figures, the expired idempotency keys."""
+    seal, the dashboard's figures, the expired idempotency keys, the supervisors' daily digest."""
     done = WorkerRound()
     done.timers_fired, done.timers_failed = fire_timers(clock, should_stop)
     done.letters_issued = issue_letters(clock)
@@ -139,6 +154,7 @@ def run_round(clock: Clock, should_stop: Callable[[], bool] | None = None) -> Wo
     done.sealed = seal_if_due(clock())
     done.dashboard_counted = count_dashboard(clock())
     done.idempotency_keys_pruned = prune_idempotency_keys(clock())
+    done.digest_queued = queue_service_level_digest(clock())
     return done
 
 

@@ -211,6 +211,27 @@ def fire_due_timers(process: ProcessSpec, state: str, ctx: CommandContext) -> Ou
         return _outcome(process, workflow, engine_state, scope, steps, ctx)
 
 
+def cancel(process: ProcessSpec, state: str, claim_status: str, ctx: CommandContext) -> Outcome:
+    """End the instance at ``ctx.at`` without finishing it (the claimant withdrew the claim).
+
+    SpiffWorkflow's own ``BpmnWorkflow.cancel``: every unfinished task, its subprocesses' too, is
+    cancelled and the workflow is completed, not successful; so no task is ready and no timer is
+    left. It works on every deployed version, the ones instances already run on included (a BPMN
+    message or boundary event would reach only instances of versions that have it). The workflow
+    declares no status for such an end, so ``claim_status`` (recorded with the command, for replay)
+    is the claim's status. Timers due before ``ctx.at`` fire first, as for a message; an instance
+    that they (or anything before) completed raises :class:`NotWaitingForMessage`.
+    """
+    with _restored(process, state, ctx) as (workflow, engine_state, scope):
+        steps = _run_engine(workflow)
+        if workflow.completed:
+            raise NotWaitingForMessage("the claim's process has already ended")
+        _guard(workflow.cancel)
+        outcome = _outcome(process, workflow, engine_state, scope, steps, ctx)
+        outcome.status = claim_status
+        return outcome
+
+
 def inspect(process: ProcessSpec, state: str, at: datetime) -> Outcome:
     """The outcome view of a stored state without changing it (``at`` is needed to restore)."""
     ctx = CommandContext("inspector", at)

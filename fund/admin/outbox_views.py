@@ -34,6 +34,12 @@ KIND_LABELS = {
     "rejected_final": lazy_gettext("Rejected after reconsideration"),
     "reconsideration_started": lazy_gettext("Reconsideration started"),
     "closed_incomplete": lazy_gettext("Closed: documents did not come"),
+    "claim_withdrawn": lazy_gettext("Claim withdrawn"),
+    "contact_details_changed": lazy_gettext("Contact details changed"),
+    "contact_details_changed_old": lazy_gettext("Contact details changed (to the old address)"),
+    "bank_account_confirmed": lazy_gettext("New bank account confirmed"),
+    "bank_account_refused": lazy_gettext("New bank account refused"),
+    "service_level_digest": lazy_gettext("Service levels: daily digest to a supervisor"),
 }
 STATE_LABELS = {
     "queued": lazy_gettext("Queued"),

@@ -18,6 +18,7 @@ free the key, so that a retry runs again.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -57,7 +58,8 @@ def _key() -> str | None:
 
 
 def _caller_scope() -> str:
-    """Whose keys these are: the token's user, else (a claim sent by anyone) the route itself.
+    """Whose keys these are: the token's user; the claimant's access code (keyed, never stored as
+    it is); else (a claim sent by anyone) the route itself.
 
     A request without a valid token to a staff route runs, and is refused by the route (401).
     """
@@ -65,7 +67,13 @@ def _caller_scope() -> str:
     if header.startswith("Bearer "):
         g.user = users.user_for_token(header.removeprefix("Bearer ").strip(), utc_now())
         return f"user:{g.user.id}"
-    return f"anonymous {request.method} {request.url_rule.rule if request.url_rule else request.path}"
+    route = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
+    access_code = request.headers.get("X-Access-Code")
+    if access_code is not None:  # a claimant's request: only the same code gets its answer again
+        secret = str(current_app.config["SECRET_KEY"]).encode()
+        code = hmac.new(secret, access_code.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
+        return f"claimant:{code} {route}"
+    return f"anonymous {route}"
 
 
 def _body_digest() -> bytes:

@@ -25,10 +25,16 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify, render_template_string, send_from_directory
 from werkzeug.exceptions import NotFound
 
+from fund.api.conversation import OPERATIONS as CONVERSATION_OPERATIONS
+from fund.api.documents import OPERATIONS as DOCUMENT_OPERATIONS
 from fund.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from fund.api.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER
+from fund.api.letters import OPERATIONS as LETTER_OPERATIONS
+from fund.api.payout_batches_document import OPERATIONS as PAYOUT_BATCH_OPERATIONS
+from fund.api.recourse import OPERATIONS as RECOURSE_OPERATIONS
 from fund.api.routes import TASKS_PAGE_SIZE, api_blueprint
 from fund.claims import submission_schema
+from fund.officers.search import MAX_QUERY_LENGTH
 
 DOCUMENT_KEY = "fund_openapi_document"
 TITLE = "Victims Compensation Fund: claims API"
@@ -79,7 +85,7 @@ RETRY_AFTER = {
 
 RESPONSES: dict[str, dict[str, Any]] = {
     "BadRequest": {"description": "The request cannot be read (e.g. the body is not JSON)."},
-    "Unauthenticated": {"description": "No valid bearer token."},
+    "Unauthenticated": {"description": "No valid bearer token (a claimant: no access code)."},
     "Forbidden": {"description": "The caller's roles do not allow this (or the four-eyes rule bars them)."},
     "NotFound": {"description": "No such thing."},
     "Conflict": {"description": "Not possible in the present state (e.g. the task is no longer ready)."},
@@ -177,6 +183,8 @@ STAFF = [{"staffToken": []}]
 REFERENCE = _path_parameter("reference", "The claim's reference.", "VCF-2026-000123")
 DATE_TIME = {"type": "string", "format": "date-time"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
+# A query's day, where an empty value (as a form sends an empty field) is no bound at all.
+DAY_OR_EMPTY = [{"format": "date"}, {"maxLength": 0}]
 
 # ---------------------------------------------------------------------------------------------
 # The answers, route by route (the views in fund/api/routes.py shape them).
@@ -220,8 +228,8 @@ PAPER_CLAIM_FORM = {
     "required": ["claim", "application"],
     "properties": {
         "claim": {
-            "type": "string",
-            "description": "The submission as JSON text (the `ClaimSubmission` shape).",
+            "$ref": "#/components/schemas/ClaimSubmission",
+            "description": "The submission as JSON text (the part's `Content-Type` is `application/json`).",
         },
         "application": {
             "type": "string",
@@ -265,6 +273,24 @@ CLAIM_SEARCH_RESULTS = {
         "previous": {"type": ["string", "null"], "description": "The previous page's URL (cursor `before`)."},
     },
 }
+
+
+# What a client does next with a claim it was given (OpenAPI links; schemathesis follows them too).
+def _claim_links(reference: str) -> dict[str, Any]:
+    """Links from an answer naming a claim (``reference`` a runtime expression) to its operations."""
+    return {
+        name: {"operationId": operation, "parameters": {"reference": reference}, "description": description}
+        for name, operation, description in (
+            ("ClaimStatus", "claimStatus", "The claim's status for its claimant (with the access code)."),
+            ("ClaimDetail", "claimDetail", "The claim for staff."),
+            ("ClaimEvents", "claimEvents", "The claim's history."),
+            ("ReplayClaim", "replayClaim", "Replay the claim's history."),
+            ("DeliverMessage", "deliverMessage", "Deliver a message to the claim's process."),
+            ("ClaimDocuments", "claimDocuments", "The claim's documents."),
+            ("ClaimLetters", "claimLetters", "The claim's letters."),
+        )
+    }
+
 
 # GET /claims/{reference}/status
 CLAIM_STATUS = {
@@ -438,7 +464,10 @@ def _operations() -> dict[str, dict[str, dict[str, Any]]]:
                             "schema": _ref("schemas", "ClaimSubmission"),
                             "example": SUBMISSION_EXAMPLE,
                         },
-                        "multipart/form-data": {"schema": _ref("schemas", "PaperClaimForm")},
+                        "multipart/form-data": {
+                            "schema": _ref("schemas", "PaperClaimForm"),
+                            "encoding": {"claim": {"contentType": "application/json"}},
+                        },
                     },
                 },
                 "responses": {
@@ -450,6 +479,7 @@ def _operations() -> dict[str, dict[str, dict[str, Any]]]:
                             "access_code": "K7QP-2M9D-XW4T",
                             "status": "submitted",
                         },
+                        links=_claim_links("$response.body#/reference"),
                     ),
                     **_errors(
                         "BadRequest", "Unauthenticated", "Forbidden", "Conflict", "Invalid", "TooManyRequests"
@@ -464,19 +494,23 @@ def _operations() -> dict[str, dict[str, dict[str, Any]]]:
                     _query(
                         "q",
                         "A reference, an IIN, a name or part of one, an ERDR number or a phone.",
-                        maxLength=200,
+                        maxLength=MAX_QUERY_LENGTH,
                     ),
                     _query("status", "A claim status."),
                     _query("category", "A category."),
                     _query("task", "An open task's name."),
                     _query("officer", "An officer who acted on the claim."),
-                    _query("from", "Submitted on or after (YYYY-MM-DD).", format="date"),
-                    _query("to", "Submitted on or before (YYYY-MM-DD).", format="date"),
+                    _query("from", "Submitted on or after (YYYY-MM-DD; empty: none).", anyOf=DAY_OR_EMPTY),
+                    _query("to", "Submitted on or before (YYYY-MM-DD; empty: none).", anyOf=DAY_OR_EMPTY),
                     _query("after", "The cursor of the next page (from `next`)."),
                     _query("before", "The cursor of the previous page (from `previous`)."),
                 ],
                 "responses": {
-                    "200": _json(_ref("schemas", "ClaimSearchResults"), "A page of claims, masked per role."),
+                    "200": _json(
+                        _ref("schemas", "ClaimSearchResults"),
+                        "A page of claims, masked per role.",
+                        links=_claim_links("$response.body#/claims/0/reference"),
+                    ),
                     **_errors("Unauthenticated", "Forbidden", "Invalid", "TooManyRequests"),
                 },
             },
@@ -498,7 +532,7 @@ def _operations() -> dict[str, dict[str, dict[str, Any]]]:
                             "letters": [],
                         },
                     ),
-                    **_errors("NotFound", "TooManyRequests"),
+                    **_errors("Unauthenticated", "NotFound", "TooManyRequests"),
                 },
             }
         },
@@ -537,8 +571,13 @@ def _operations() -> dict[str, dict[str, dict[str, Any]]]:
                         "name": "limit",
                         "in": "query",
                         "required": False,
-                        "description": f"Tasks per page (1 to {TASKS_PAGE_SIZE}).",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": TASKS_PAGE_SIZE},
+                        "description": f"Tasks per page (1 to {TASKS_PAGE_SIZE}; empty: {TASKS_PAGE_SIZE}).",
+                        "schema": {
+                            "anyOf": [
+                                {"type": "integer", "minimum": 1, "maximum": TASKS_PAGE_SIZE},
+                                {"type": "string", "maxLength": 0},
+                            ]
+                        },
                     },
                     _query("after", 'The cursor of the next page (from the `Link` header\'s rel="next").'),
                 ],
@@ -546,6 +585,18 @@ def _operations() -> dict[str, dict[str, dict[str, Any]]]:
                     "200": _json(
                         {"type": "array", "items": _ref("schemas", "Task")},
                         "A page of tasks.",
+                        links={
+                            "TaskForm": {
+                                "operationId": "taskForm",
+                                "parameters": {"form_id": "$response.body#/0/form/id"},
+                                "description": "The first task's form.",
+                            },
+                            "CompleteTask": {
+                                "operationId": "completeTask",
+                                "parameters": {"task_id": "$response.body#/0/id"},
+                                "description": "Complete the first task.",
+                            },
+                        },
                         headers={
                             "Link": {
                                 "description": 'The next page: `<url>; rel="next"`.',
@@ -740,8 +791,13 @@ def build_document() -> dict[str, Any]:
         IDEMPOTENCY_HEADER.replace("-", ""), "header", copy.deepcopy(IDEMPOTENCY_PARAMETER)
     )
     spec.components.header("RetryAfter", RETRY_AFTER)
-    for path, operations in _operations().items():
+    for path, operations in {**_operations(), **copy.deepcopy(PAYOUT_BATCH_OPERATIONS)}.items():
         spec.path(path=path, operations=operations)
+    for module_operations in (
+        DOCUMENT_OPERATIONS, LETTER_OPERATIONS, RECOURSE_OPERATIONS, CONVERSATION_OPERATIONS
+    ):  # fmt: skip
+        for path, operations in copy.deepcopy(module_operations).items():
+            spec.path(path=path, operations=operations)
     built = spec.to_dict()
     _as_json_schema_says(built["components"]["schemas"])
     return built
@@ -799,6 +855,19 @@ DOCS_PAGE = """<!doctype html>
 <title>{{ title }}</title>
 <link rel="stylesheet" href="{{ url_for('api_docs.asset', filename='swagger-ui.css') }}">
 <link rel="icon" href="{{ url_for('api_docs.asset', filename='favicon-32x32.png') }}">
+<style>
+/* Swagger UI's own colours, darkened to WCAG 2.1 AA contrast (tests/e2e/test_accessibility.py). */
+.swagger-ui .info .title small.version-stamp { background: #4d7300; }
+.swagger-ui .info .url, .swagger-ui .info a { color: #1d5fb4; }
+.swagger-ui .btn.authorize { color: #1b7a4f; border-color: #1b7a4f; }
+.swagger-ui .btn.authorize svg { fill: #1b7a4f; }
+.swagger-ui .opblock.opblock-get .opblock-summary-method { background: #0f62b8; }
+.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #1b7a4f; }
+.swagger-ui .opblock.opblock-put .opblock-summary-method { background: #8a5300; }
+.swagger-ui .opblock.opblock-patch .opblock-summary-method { background: #0f7a66; }
+.swagger-ui .opblock.opblock-delete .opblock-summary-method { background: #b3261e; }
+.swagger-ui .json-schema-2020-12-expand-deep-button { color: #4d4d4d; }
+</style>
 </head>
 <body>
 <div id="swagger-ui" data-url="{{ url_for('api.openapi_document') }}"></div>
@@ -810,7 +879,15 @@ DOCS_PAGE = """<!doctype html>
 
 START_SCRIPT = """window.addEventListener("load", function () {
   var element = document.getElementById("swagger-ui");
-  window.ui = SwaggerUIBundle({url: element.dataset.url, dom_id: "#swagger-ui", deepLinking: true});
+  // No deep links: they put a link inside each operation's button, which screen readers cannot
+  // reach (nested interactive controls). The servers list gets the name Swagger UI leaves out.
+  window.ui = SwaggerUIBundle({
+    url: element.dataset.url, dom_id: "#swagger-ui", deepLinking: false,
+    onComplete: function () {
+      var servers = document.getElementById("servers");
+      if (servers) { servers.setAttribute("aria-label", "Servers"); }
+    }
+  });
 });
 """
 

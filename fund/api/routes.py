@@ -301,13 +301,25 @@ def search_claims():
     )
 
 
+ACCESS_CODE_HEADER = "X-Access-Code"
+ACCESS_CODE_MESSAGE = "is required: the claim's access code, given once when the claim was submitted"
+
+
 @api_blueprint.get("/claims/<reference>/status")
 # The portal sign-in's budget per address; HEAD runs the same check, so it is a guess too.
 @limited("FUND_RATELIMIT_PORTAL_SIGN_IN", methods=("GET", "HEAD"))
 def claim_status(reference: str):
-    """A claim's status for the claimant, with header X-Access-Code (the portal's lockout applies)."""
-    now = utc_now()
-    return jsonify(portal.claim_status_for_claimant(reference, request.headers.get("X-Access-Code", ""), now))
+    """A claim's status for the claimant, with header X-Access-Code (the portal's lockout applies).
+
+    Without the header at all: 401 saying what to send (no guess is taken, whatever the reference).
+    """
+    access_code = request.headers.get(ACCESS_CODE_HEADER, "")
+    if not access_code.strip():
+        raise Unauthenticated(
+            f"send '{ACCESS_CODE_HEADER}: <the access code given when the claim was submitted>'",
+            {ACCESS_CODE_HEADER: [ACCESS_CODE_MESSAGE]},
+        )
+    return jsonify(portal.claim_status_for_claimant(reference, access_code, utc_now()))
 
 
 @api_blueprint.post("/tokens")
@@ -474,6 +486,8 @@ def deliver_message(reference: str, name: str):
     """Deliver a message (documents_submitted, payment_confirmed, ...) to the claim's process; with
     ``If-Match``, only while the claim is as the client read it (its ``ETag``), else 412."""
     payload = json_body(optional=True)  # a message may carry no payload; a broken one is refused
+    if not isinstance(payload, dict):  # refused as it is, before the claim is compared (If-Match)
+        raise Invalid("the message payload must be a JSON object", {"": ["must be a JSON object"]})
     _check_if_match(reference)
     claim = messages.deliver_message(g.user, reference, name, payload, utc_now())
     return jsonify({"claim_reference": claim.reference, "status": claim.status})
@@ -489,6 +503,12 @@ def index():
                 "submit a claim": "POST /api/v1/claims",
                 "a claim's status": "GET /api/v1/claims/<reference>/status (header X-Access-Code)",
                 "this API's OpenAPI 3.1 document": "GET /api/v1/openapi.json (browsable at /api/docs)",
+                "my claim's documents and letters (header X-Access-Code)": (
+                    "GET, POST /api/v1/claims/<reference>/documents; GET …/letters, …/letters/<id>/pdf"
+                ),
+                "my messages with the fund (header X-Access-Code)": (
+                    "GET, POST /api/v1/claims/<reference>/conversation; GET …/conversation/files/<id>"
+                ),
             },
             "staff (Authorization: Bearer <token>)": {
                 "get a token": "POST /api/v1/tokens",
@@ -501,6 +521,22 @@ def index():
                 "a claim's history": "GET /api/v1/claims/<reference>/events",
                 "replay a claim": "POST /api/v1/claims/<reference>/replay",
                 "deliver a message": "POST /api/v1/claims/<reference>/messages/<name>",
+                "payout batches (finance)": "GET /api/v1/payout-batches",
+                "build a payout batch (finance)": "POST /api/v1/payout-batches",
+                "a payout batch": "GET /api/v1/payout-batches/<id>",
+                "approve a payout batch (not its builder)": "POST /api/v1/payout-batches/<id>/approve",
+                "cancel a payout batch not yet exported": "POST /api/v1/payout-batches/<id>/cancel",
+                "the Treasury's files": "POST /api/v1/payout-batches/<id>/register.csv and …/pain001.xml",
+                "import the Treasury's status file": "POST /api/v1/payout-results (multipart: status_file)",
+                "a claim's documents": "GET, POST /api/v1/claims/<reference>/documents; GET …/documents/<id>",
+                "a claim's letters": "GET /api/v1/claims/<reference>/letters; GET …/letters/<id>/pdf",
+                "the messages with a claim's claimant": (
+                    "GET, POST /api/v1/claims/<reference>/conversation; GET …/conversation/files/<id>"
+                ),
+                "record a conviction (finance)": "POST /api/v1/convictions",
+                "a claim's recourse case": "GET /api/v1/claims/<reference>/recourse",
+                "record money paid back (finance)": "POST /api/v1/claims/<reference>/recourse/payments",
+                "the fund's ledger": "GET /api/v1/ledger",
             },
         }
     )

@@ -36,7 +36,8 @@ from fund.claims.instances import LETTER_MESSAGE_PREFIX
 from fund.claims.process_versions import ProcessVersionUnusable, process_for_version
 from fund.common.access import require_role
 from fund.extensions import db
-from fund.letters.signing import signature_problem
+from fund.letters.certificates import certificate_problem
+from fund.letters.signing import check_signature, problem_of, trust_roots
 from fund.models import Claim, Letter, User, WorkflowEvent, WorkflowInstance
 from workflows.serialization import state_digest
 from workflows.specs import ProcessSpec
@@ -168,6 +169,15 @@ def _letter_findings(claim: Claim, records: ClaimRecords) -> tuple[int, list[Fin
             findings.append(
                 Finding(claim.reference, f"letter {letter.number}: its stored PDF does not match its sha256")
             )
-        elif trust_root and (problem := signature_problem(letter.pdf, trust_root)):
+        elif trust_root and (problem := _letter_signature_problem(letter, trust_root)):
             findings.append(Finding(claim.reference, f"letter {letter.number}: {problem}"))
     return len(issued), findings
+
+
+def _letter_signature_problem(letter: Letter, trust_root: str) -> str | None:
+    """The letter's signature against the trust roots, then its certificate against the recorded
+    signing certificates (key rotation: the one current when the letter was issued)."""
+    check = check_signature(letter.pdf, trust_roots(trust_root))
+    if check.state == "unsigned":
+        return None
+    return problem_of(check) or certificate_problem(check.certificate_sha256, letter.issued_at)

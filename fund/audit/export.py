@@ -45,7 +45,11 @@ def export_claim(actor: User, reference: str, now: datetime, channel: str = "") 
     events.json (events, process version, letters' numbers and sha256), process/<files of the
     version>, letters/<number>.pdf, verification.json, manifest.json (sha256 of every other
     file) and MANIFEST.sha256 (the same, in ``sha256sum`` format, manifest.json included):
-    ``unzip x.zip -d x && cd x && sha256sum -c MANIFEST.sha256``.
+    ``unzip x.zip -d x && cd x && sha256sum -c MANIFEST.sha256``. certificates/ holds every signing
+    certificate the fund has recorded (signing-*.pem, listed with the moment each took over in
+    signing-certificates.json) and the configured trust roots (trust-root-*.pem), so an auditor
+    checks the letters' signatures offline: ``pyhanko sign validate --trust
+    certificates/trust-root-1.pem letters/<number>.pdf``.
 
     The export holds the claimant's submission facts (birth date included) and the letters, so
     every export is written to the claim's access log (who, when, "audit export", plus
@@ -94,6 +98,7 @@ def export_claim(actor: User, reference: str, now: datetime, channel: str = "") 
         files[f"process/{process_file.path}"] = process_file.content
     for letter in letters:
         files[f"letters/{letter.number}.pdf"] = letter.pdf or b""
+    files.update(_certificate_files())
     report = AuditReport(now.astimezone(UTC).isoformat(), 1, events, letters_checked, 0, findings)
     files["verification.json"] = json.dumps(report.as_json(), indent=2, ensure_ascii=False).encode("utf-8")
     manifest = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
@@ -108,6 +113,56 @@ def export_claim(actor: User, reference: str, now: datetime, channel: str = "") 
             archive.writestr(name, data)
     db.session.commit()  # the access log entry, once the export is made
     return buffer.getvalue()
+
+
+def _certificate_files() -> dict[str, bytes]:
+    """The signing certificates ever recorded and the configured trust roots, as PEM files."""
+    from flask import current_app
+
+    from fund.letters.certificates import certificate_pem, recorded_certificates
+    from fund.letters.signing import trust_roots
+
+    files: dict[str, bytes] = {}
+    listed = []
+    for row in recorded_certificates():
+        name = f"certificates/signing-{row.valid_from:%Y%m%dT%H%M%SZ}-{row.fingerprint[:16]}.pem"
+        files[name] = row.certificate_pem.encode("ascii")
+        listed.append(
+            {
+                "file": name,
+                "fingerprint_sha256": row.fingerprint,
+                "subject": row.subject,
+                "valid_from": row.valid_from.astimezone(UTC).isoformat(),
+            }
+        )
+    if listed:
+        files["certificates/signing-certificates.json"] = json.dumps(listed, indent=2).encode("utf-8")
+    roots = trust_roots(current_app.config.get("FUND_SIGNING_TRUST_ROOT") or "")
+    for position, root in enumerate(roots, start=1):
+        files[f"certificates/trust-root-{position}.pem"] = certificate_pem(root).encode("ascii")
+    return files
+
+
+def _signature_problems(files: dict[str, bytes], letters: list[dict[str, Any]]) -> list[str]:
+    """Each exported letter's signature validated against the export's own trust roots."""
+    from asn1crypto import pem
+    from asn1crypto import x509 as asn1_x509
+
+    from fund.letters.signing import check_signature, problem_of
+
+    roots = [
+        asn1_x509.Certificate.load(pem.unarmor(content)[2])
+        for name, content in sorted(files.items())
+        if name.startswith("certificates/trust-root-")
+    ]
+    if not roots:
+        return []
+    problems = []
+    for letter in letters:
+        pdf = files.get(f"letters/{letter['number']}.pdf")
+        if pdf and (problem := problem_of(check_signature(pdf, roots))):
+            problems.append(f"letters/{letter['number']}.pdf: {problem}")
+    return problems
 
 
 def check_export(data: bytes) -> list[str]:
@@ -165,4 +220,5 @@ def check_export(data: bytes) -> list[str]:
         pdf = files.get(f"letters/{letter['number']}.pdf")
         if pdf is None or hashlib.sha256(pdf).hexdigest() != letter["sha256"]:
             problems.append(f"letters/{letter['number']}.pdf does not match the letter's sha256")
+    problems += _signature_problems(files, body.get("letters", []))
     return problems

@@ -29,6 +29,8 @@ class AuditReport:
     letters_checked: int = 0
     seals_checked: int = 0
     findings: list[Finding] = field(default_factory=list)
+    # What is worth saying but is not a finding (e.g. seals made while no signing key was configured).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

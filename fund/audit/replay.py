@@ -30,6 +30,7 @@ from fund.claims.claim_file import officer_namer
 from fund.claims.explanations import explain_decisions
 from fund.claims.history import (
     CLAIM_SUBMITTED,
+    CLAIM_WITHDRAWN,
     GENESIS_HASH,
     LETTER_ISSUED,
     MESSAGE_DELIVERED,
@@ -61,6 +62,7 @@ EVENT_LABELS = {
     MESSAGE_DELIVERED: "Message delivered",
     TIMERS_FIRED: "Deadline or reminder reached",
     LETTER_ISSUED: "Letter issued",
+    CLAIM_WITHDRAWN: "Claim withdrawn by the claimant",
 }
 
 # Keys whose values are personal data: masked wherever replay shows an input or process data.

@@ -7,6 +7,10 @@
   sealed_by, claim_count, digest]))``. Deleting or rewriting a whole claim's history changes (or
   removes) its head, which the latest seal no longer matches. The heads are stored with the seal
   so that a finding can name the claim; they are themselves covered by the digest.
+* **Signed**: with a signing key configured, each seal is signed with the fund's key as it is made
+  (:mod:`.seal_signatures`), and a signed seal can be published outside the database as an
+  *anchor* (:mod:`.anchors`); a database rewritten with every hash and seal recomputed no longer
+  matches the anchor, and its re-made seals carry no signature of the fund's key.
 * "As of a seal" means: events with ``occurred_at`` up to ``sealed_at`` and letters issued up to
   ``sealed_at``; a claim whose first event is later than the seal is not covered by it.
 
@@ -21,14 +25,17 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from fund.audit.findings import AUDIT_ROLES, Finding
+from fund.audit.seal_signatures import seal_statement, sign_seal, signature_problem
 from fund.claims.history import GENESIS_HASH
 from fund.common.access import require_role
 from fund.common.errors import Conflict
 from fund.extensions import db
+from fund.letters.signing import trust_roots
 from fund.models import Claim, Letter, Seal, User, WorkflowEvent
 
 SEAL_ROLES = ("admin",)
@@ -95,7 +102,8 @@ def seal_history(now: datetime, actor: User, if_due: bool = False) -> Seal | Non
     """Seal the heads of every claim's history into the next link of the global chain; commits.
 
     With ``if_due``, seal only when the latest seal is older than a day (returns None otherwise).
-    Only an admin (or the system) may seal; auditors read.
+    Only an admin (or the system) may seal; auditors read. With a signing key configured the seal
+    is signed before it is committed (a key that cannot be used stops the seal: SigningKeyError).
     """
     require_role(actor, *SEAL_ROLES)
     previous = latest_seal()
@@ -116,6 +124,7 @@ def seal_history(now: datetime, actor: User, if_due: bool = False) -> Seal | Non
         previous_hash=previous_hash,
         hash=seal_hash(previous_hash, sequence, sealed_at, actor.username, len(heads), digest),
     )
+    seal.signature = sign_seal(seal)
     db.session.add(seal)
     try:
         db.session.commit()
@@ -125,11 +134,14 @@ def seal_history(now: datetime, actor: User, if_due: bool = False) -> Seal | Non
     return seal
 
 
-def verify_seals(actor: User) -> tuple[int, list[Finding]]:
-    """Check the seal chain, and the latest seal against the histories as of its time."""
+def verify_seals(actor: User, notes: list[str] | None = None) -> tuple[int, list[Finding]]:
+    """Check the seal chain, each seal's signature, and the latest seal against the histories as
+    of its time. What is worth saying but not a finding (unsigned seals, signatures checked without
+    a trust root) is appended to ``notes`` when given."""
     require_role(actor, *AUDIT_ROLES)
     findings: list[Finding] = []
     seals = list(db.session.scalars(select(Seal).order_by(Seal.sequence)))
+    findings += _signature_findings(seals, notes if notes is not None else [])
     previous_hash = GENESIS_HASH
     for expected, seal in enumerate(seals, start=1):
         subject = f"seal #{seal.sequence}"
@@ -146,15 +158,71 @@ def verify_seals(actor: User) -> tuple[int, list[Finding]]:
             findings.append(Finding(subject, "its content does not match its hash"))
         previous_hash = seal.hash
     if seals:
-        findings.extend(_compare_with_histories(seals[-1]))
+        latest = seals[-1]
+        findings.extend(compare_with_histories(latest.heads, latest.sealed_at, f"seal #{latest.sequence}"))
     return len(seals), findings
 
 
-def _compare_with_histories(seal: Seal) -> list[Finding]:
+def configured_trust_roots() -> list | None:
+    """The certificates of ``FUND_SIGNING_TRUST_ROOT``, or None when it is not configured."""
+    path = current_app.config.get("FUND_SIGNING_TRUST_ROOT")
+    return trust_roots(str(path)) if path else None
+
+
+def _signature_findings(seals: list[Seal], notes: list[str]) -> list[Finding]:
+    """Each signed seal's signature against its statement (and the trust root, when configured).
+
+    An unsigned seal is not a finding (it was made while no key was configured), except after a
+    signed one: the fund does not stop signing, but a rewritten database may leave its seals unsigned.
+    """
+    findings: list[Finding] = []
+    roots = configured_trust_roots()
+    unsigned: list[int] = []
+    last_signed: int | None = None
+    for seal in seals:
+        if seal.signature is None:
+            unsigned.append(seal.sequence)
+            if last_signed is not None:
+                findings.append(
+                    Finding(
+                        f"seal #{seal.sequence}",
+                        f"is unsigned, though seal #{last_signed} before it is signed",
+                    )
+                )
+            continue
+        last_signed = seal.sequence
+        if problem := signature_problem(seal_statement(seal), seal.signature, roots):
+            findings.append(Finding(f"seal #{seal.sequence}", problem))
+    if unsigned:
+        notes.append(
+            f"{len(unsigned)} of {len(seals)} seal(s) unsigned (made while no FUND_SIGNING_KEY was "
+            f"configured): #{_ranges(unsigned)}"
+        )
+    if roots is None and last_signed is not None:
+        notes.append(
+            "seal signatures checked against their content only: FUND_SIGNING_TRUST_ROOT is not "
+            "configured, so whose key signed them was not checked"
+        )
+    return findings
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``1-3, 7`` for [1, 2, 3, 7]."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", #".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def compare_with_histories(heads: list[Any], sealed_at: datetime, name: str) -> list[Finding]:
+    """Findings, by claim, where today's histories as of ``sealed_at`` differ from ``heads``, the
+    heads a seal (``name``, e.g. ``seal #3``) recorded then."""
     findings = []
-    sealed = {head[0]: head for head in seal.heads}
-    current = {head[0]: head for head in history_heads(seal.sealed_at)}
-    name = f"seal #{seal.sequence}"
+    sealed = {head[0]: head for head in heads}
+    current = {head[0]: head for head in history_heads(sealed_at)}
     for reference in sorted(sealed.keys() | current.keys()):
         then, now = sealed.get(reference), current.get(reference)
         if now is None:

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from sqlalchemy import select
 
+from fund.claims import claimant_requests
+from fund.claims.access_codes import access_code_history
 from fund.claims.claim_diagram import Diagram, claim_diagram
 from fund.claims.claimant_messages import timeline_entries
 from fund.claims.explanations import (
@@ -28,6 +30,7 @@ from fund.claims.explanations import (
 )
 from fund.claims.history import (
     CLAIM_SUBMITTED,
+    CLAIM_WITHDRAWN,
     LETTER_ISSUED,
     MESSAGE_DELIVERED,
     TASK_COMPLETED,
@@ -35,6 +38,7 @@ from fund.claims.history import (
 )
 from fund.claims.instances import LETTER_MESSAGE_PREFIX
 from fund.claims.internal_notes import DeskEntry, desk_entries
+from fund.claims.late_documents import sendings_after_submission
 from fund.claims.paper_claims import APPLICATION_FORM
 from fund.claims.personal_data import (
     PERSONAL_DATA_ROLES,
@@ -87,6 +91,8 @@ class DocumentRow:
     uploaded_at: datetime
     uploaded_by: str
     content_type: str = ""
+    after_decision: bool = False  # sent by the claimant after the fund decided the claim
+    seen: bool = True  # False: received after a decision and no officer has opened it yet
 
     @property
     def viewable(self) -> bool:
@@ -249,13 +255,14 @@ def _checklist(data: dict[str, Any], uploaded: set[str], labels: dict[str, str])
 def _documents(claim: Claim, labels: dict[str, str]) -> list[DocumentRow]:
     rows = db.session.execute(  # columns only: the files themselves stay in the database
         select(Document.id, Document.code, Document.filename, Document.size, Document.uploaded_at,
-               Document.uploaded_by, Document.content_type)
+               Document.uploaded_by, Document.content_type, Document.after_decision, Document.seen_at)
         .where(Document.claim_id == claim.id)
         .order_by(Document.uploaded_at, Document.id)
     )  # fmt: skip
     return [
         DocumentRow(row.id, row.code, labels.get(row.code, row.code), row.filename, row.size,
-                    row.uploaded_at, row.uploaded_by, row.content_type)
+                    row.uploaded_at, row.uploaded_by, row.content_type, bool(row.after_decision),
+                    not row.after_decision or row.seen_at is not None)
         for row in rows
     ]  # fmt: skip
 
@@ -352,6 +359,18 @@ def _build(user: User, claim: Claim, now: datetime, *, unmasked: bool, with_diag
     desk += [  # messages with the claimant: that one was written, not its words (in their panel)
         DeskEntry(at, author or "", "message", sender) for at, sender, author in timeline_entries(claim.id)
     ]
+    desk += [  # the claimant's own details: what changed and who decided, never the values
+        DeskEntry(at, by or "portal", "claimant_request", f"{kind}:{state}", ",".join(changed))
+        for at, kind, state, by, changed in claimant_requests.timeline_entries(claim.id)
+    ]
+    desk += [  # a lost access code: asked for, issued (how the identity was checked) or refused (why)
+        DeskEntry(at, officer or "portal", "access_code", state, identity_check, note)
+        for at, state, officer, identity_check, note in access_code_history(claim.id)
+    ]
+    desk += [  # documents the claimant sent after submitting: how many, and whether after a decision
+        DeskEntry(sent.at, "portal", "documents", str(sent.count), LATE if sent.after_decision else None)
+        for sent in sendings_after_submission(claim)
+    ]
     who = officer_namer(
         {t.completed_by for t in tasks}
         | {t.assignee for t in tasks}
@@ -411,14 +430,28 @@ def _build(user: User, claim: Claim, now: datetime, *, unmasked: bool, with_diag
     return view
 
 
+LATE = "after_decision"  # a DeskEntry of documents sent after the decision (in its assignee slot)
+
+
 def _desk_history(entry: DeskEntry, labels: dict[str, str], who) -> HistoryEntry:
     """An internal note or a task assignment as a line of the timeline (staff only)."""
+    if entry.kind == "documents":
+        what = (
+            gettext("Documents sent by the claimant after the decision: %(count)s", count=entry.text)
+            if entry.assignee == LATE
+            else gettext("Documents sent by the claimant: %(count)s", count=entry.text)
+        )
+        return HistoryEntry(0, entry.at, "portal", gettext("The claimant"), what, "", [], [])  # fmt: skip
     if entry.kind == "message":
         if entry.text == "claimant":
             return HistoryEntry(0, entry.at, "portal", gettext("The claimant"),
                                 gettext("Message from the claimant"), "", [], [])  # fmt: skip
         return HistoryEntry(0, entry.at, entry.actor, who(entry.actor),
                             gettext("Answer sent to the claimant"), "", [], [])  # fmt: skip
+    if entry.kind == "claimant_request":
+        return _request_history(entry, who)
+    if entry.kind == "access_code":
+        return _access_code_history(entry, who)
     if entry.kind == "note":
         return HistoryEntry(
             0,
@@ -435,6 +468,52 @@ def _desk_history(entry: DeskEntry, labels: dict[str, str], who) -> HistoryEntry
         details.append((gettext("Taken before by"), who(entry.previous_assignee)))
     what = gettext("Task assigned: %(task)s", task=words(labels.get(entry.text, entry.text)))
     return HistoryEntry(0, entry.at, entry.actor, who(entry.actor), what, "", details, [])  # fmt: skip
+
+
+def _request_history(entry: DeskEntry, who) -> HistoryEntry:
+    """A claimant's own-details request as a line of the timeline: what, and who decided."""
+    kind, state = entry.text.split(":", 1)
+    field_names = {
+        "phone": gettext("Phone"),
+        "email": gettext("E-mail"),
+        "language": gettext("Language of letters"),
+    }
+    if kind == "contact_details":
+        changed = ", ".join(field_names.get(name, name) for name in (entry.assignee or "").split(",") if name)
+        return HistoryEntry(0, entry.at, "portal", gettext("The claimant"),
+                            gettext("Contact details changed by the claimant"), "",
+                            [(gettext("Changed"), changed)], [])  # fmt: skip
+    if state == "made":
+        return HistoryEntry(0, entry.at, "portal", gettext("The claimant"),
+                            gettext("New bank account asked for by the claimant"), "", [], [])  # fmt: skip
+    confirmed = state == "confirmed"
+    what = gettext("New bank account confirmed") if confirmed else gettext("New bank account refused")
+    return HistoryEntry(0, entry.at, entry.actor, who(entry.actor), what, "", [], [])  # fmt: skip
+
+
+IDENTITY_CHECK_WORDS = {
+    "in_person": lazy_gettext("In person at a Fund office, identity document seen"),
+    "notarised_application": lazy_gettext("Notarised application received"),
+    "video_call": lazy_gettext("Video call by the Fund's procedure, identity document shown"),
+}
+
+
+def _access_code_history(entry: DeskEntry, who) -> HistoryEntry:
+    """A request for a new access code as a line of the timeline (``text``: waiting, issued or
+    refused; ``assignee``: how the identity was checked; ``previous_assignee``: the officer's note)."""
+    if entry.text == "waiting":
+        return HistoryEntry(0, entry.at, "portal", gettext("The claimant"),
+                            gettext("New access code asked for"), "", [], [])  # fmt: skip
+    details = []
+    if entry.text == "issued":
+        what = gettext("New access code issued; the old one no longer works")
+        check = IDENTITY_CHECK_WORDS.get(entry.assignee or "", entry.assignee or "")
+        details.append((gettext("Identity checked"), str(check)))
+    else:
+        what = gettext("Request for a new access code refused")
+    if entry.previous_assignee:
+        details.append((gettext("Note"), entry.previous_assignee))
+    return HistoryEntry(0, entry.at, entry.actor, who(entry.actor), what, "", details, [])
 
 
 def _describe_event(event: WorkflowEvent, tasks: dict, labels: dict[str, str], process: ProcessSpec, masker):
@@ -469,4 +548,6 @@ def _describe_event(event: WorkflowEvent, tasks: dict, labels: dict[str, str], p
             (gettext("Number"), letter.get("number") or ""),
             ("SHA-256", letter.get("sha256") or ""),
         ]
+    if event.type == CLAIM_WITHDRAWN:
+        return gettext("Claim withdrawn by the claimant: the process was stopped"), []
     return event.type.replace("_", " "), []

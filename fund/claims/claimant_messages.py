@@ -13,14 +13,16 @@ Messages are on the claim's timeline but are not commands on its process (not in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from fund.claims.documents import UploadedFile
 from fund.claims.internal_notes import NOTE_ROLES
+from fund.claims.message_files import AttachmentRow, attach, attachments_by_message, checked_attachments
 from fund.claims.personal_data import log_access
 from fund.claims.submission import get_claim
 from fund.common.access import require_role
@@ -45,6 +47,7 @@ class MessageRow:
     written_at: datetime
     text: str
     read_at: datetime | None
+    files: tuple[AttachmentRow, ...] = field(default=())  # attached files (names and sizes only)
 
 
 def clean_text(text: str | None) -> str | None:
@@ -56,40 +59,60 @@ def clean_text(text: str | None) -> str | None:
     return text
 
 
-def write_from_claimant(claim: Claim, text: str, now: datetime) -> ClaimMessage:
-    """Store the claimant's message on ``claim`` (the caller checked it is theirs); one transaction.
+def _text_or_files_only(text: str | None, files: Sequence[UploadedFile]) -> str | None:
+    """The message as stored; "" for files sent without words; None when the words are not allowed."""
+    if files and not (text or "").strip():
+        return ""
+    return clean_text(text)
 
-    Invalid (field ``message``, code ``message_length``) when empty or longer than 4,000 characters.
+
+def write_from_claimant(
+    claim: Claim, text: str, now: datetime, files: Sequence[UploadedFile] = ()
+) -> ClaimMessage:
+    """Store the claimant's message on ``claim`` (the caller checked it is theirs), with its files;
+    one transaction, all or nothing.
+
+    Invalid (field ``message``, code ``message_length``) when empty without files or longer than
+    4,000 characters; Invalid naming each refused file (``files.<n>.content``) as for documents.
     No e-mail to officers: the worklist and the claim page show it as unread.
     """
-    cleaned = clean_text(text)
+    cleaned = _text_or_files_only(text, files)
     if cleaned is None:
         raise Invalid("the message must be 1 to 4000 characters", {"message": [TOO_LONG_OR_EMPTY]})
+    checked = checked_attachments(files)
     message = ClaimMessage(claim_id=claim.id, sender=FROM_CLAIMANT, author=None, written_at=now, text=cleaned)
     db.session.add(message)
+    db.session.flush()
+    attach(claim.id, message.id, checked)
     db.session.commit()
     return message
 
 
-def answer_claimant(user: User, reference: str, text: str, now: datetime) -> ClaimMessage:
-    """An officer's answer to the claimant, shown on their status page and announced by e-mail
-    (without its content) in their language; one transaction. Auditors are refused (403).
+def answer_claimant(
+    user: User, reference: str, text: str, now: datetime, files: Sequence[UploadedFile] = ()
+) -> ClaimMessage:
+    """An officer's answer to the claimant, with its files, shown on their status page and announced
+    by e-mail (without its content or files) in their language; one transaction. Auditors are
+    refused (403).
 
-    Invalid (field ``message``) when the answer is empty or longer than 4,000 characters.
+    Invalid (field ``message``) when the answer is empty without files or longer than 4,000
+    characters; Invalid naming each refused file (``files.<n>.content``) as for documents.
     """
     require_role(user, *ANSWER_ROLES)
     claim = get_claim(user, reference)
-    cleaned = clean_text(text)
+    cleaned = _text_or_files_only(text, files)
     if cleaned is None:
         raise Invalid(
             _("The answer was not sent."),
             {"message": [_("the answer must be between 1 and %(most)s characters", most=MAX_MESSAGE)]},
         )
+    checked = checked_attachments(files)
     message = ClaimMessage(
         claim_id=claim.id, sender=FROM_FUND, author=user.username, written_at=now, text=cleaned
     )
     db.session.add(message)
     db.session.flush()
+    attach(claim.id, message.id, checked)
     db.session.add(message_notification(claim, message.id, now))
     db.session.commit()
     return message
@@ -102,7 +125,11 @@ def _rows(claim_id: int) -> list[MessageRow]:
         .where(ClaimMessage.claim_id == claim_id)
         .order_by(ClaimMessage.written_at, ClaimMessage.id)
     )  # fmt: skip
-    return [MessageRow(r.id, r.sender, r.author, r.written_at, r.text, r.read_at) for r in rows]
+    messages = [MessageRow(r.id, r.sender, r.author, r.written_at, r.text, r.read_at) for r in rows]
+    if not messages:
+        return messages
+    files = attachments_by_message(claim_id)
+    return [replace(m, files=tuple(files.get(m.id, ()))) if m.id in files else m for m in messages]
 
 
 def claimant_messages(claim: Claim) -> list[MessageRow]:

@@ -112,12 +112,13 @@ def max_file_bytes() -> int:
 
 
 def checked_files(
-    files: list[UploadedFile], known_codes: set[str], *, max_files: int | None = None
+    files: list[UploadedFile], known_codes: set[str] | None, *, max_files: int | None = None
 ) -> list[CheckedFile]:
     """Each file with its detected type; Invalid naming every problem (``files.<n>.code``,
     ``files.<n>.content``, ``files``), with a sentence per file in ``message``.
 
-    At most ``max_files`` files (FUND_PORTAL_MAX_FILES by default); at least one.
+    At most ``max_files`` files (FUND_PORTAL_MAX_FILES by default); at least one. With
+    ``known_codes`` None no kind of document is asked (a file attached to a message).
     """
     if max_files is None:
         max_files = upload_setting("FUND_PORTAL_MAX_FILES", MAX_FILES)
@@ -131,7 +132,9 @@ def checked_files(
     checked = []
     for number, file in enumerate(files):
         name = safe_filename(file.filename)
-        if not file.code:
+        if known_codes is None:
+            pass
+        elif not file.code:
             problems[f"files.{number}.code"] = ["required"]
             words.append(f"{name}: choose which document it is")
         elif file.code not in known_codes:

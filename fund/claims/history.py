@@ -27,7 +27,15 @@ TASK_COMPLETED = "task_completed"
 MESSAGE_DELIVERED = "message_delivered"
 TIMERS_FIRED = "timers_fired"
 LETTER_ISSUED = "letter_issued"  # not a command: a letter the commands made due, issued after them
-EVENT_TYPES = (CLAIM_SUBMITTED, TASK_COMPLETED, MESSAGE_DELIVERED, TIMERS_FIRED, LETTER_ISSUED)
+CLAIM_WITHDRAWN = "claim_withdrawn"  # the claimant withdrew the claim: the process is cancelled
+EVENT_TYPES = (
+    CLAIM_SUBMITTED,
+    TASK_COMPLETED,
+    MESSAGE_DELIVERED,
+    TIMERS_FIRED,
+    LETTER_ISSUED,
+    CLAIM_WITHDRAWN,
+)
 
 
 DATE_FACTS = ("victim_birth_date", "committed_on", "recognized_on", "submitted_on")
@@ -141,6 +149,8 @@ def replay_command(
         return engine.deliver_message(process, state, data["message"], data["payload"], ctx)
     if event.type == TIMERS_FIRED:
         return engine.fire_due_timers(process, state, ctx)
+    if event.type == CLAIM_WITHDRAWN:
+        return engine.cancel(process, state, data["claim_status"], ctx)
     raise ValueError(f"unknown event type {event.type!r}")
 
 

@@ -20,6 +20,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from fund.claims.history import GENESIS_HASH, event_hash, event_result, rates_to_json
 from fund.claims.process_versions import process_for_version
+from fund.claims.service_clocks import clock_changes
+from fund.common import logs
 from fund.common.errors import Conflict
 from fund.common.metrics import record_command
 from fund.common.new_rows import insert_missing_statements
@@ -154,6 +156,7 @@ def apply_command(
         "state_digest": outcome.digest, "updated_at": now, **head,
     }  # fmt: skip
     claim_values = _claim_projection(claim, outcome, now)
+    claim_values.update(clock_changes(previous_status, claim_values["status"], outcome.completed, now))
 
     # Core statements on the tables: the ORM has nothing to add to them, only time.
     instances, claims = WorkflowInstance.__table__, Claim.__table__
@@ -163,11 +166,11 @@ def apply_command(
         .where(instances.c.id == instance.id, instances.c.version == instance.version)
         .values(**instance_values, version=instance.version + 1),
         update(claims).where(claims.c.id == claim.id).values(**claim_values),
-        *_worklist_and_timers(claim, outcome, now, actor, completed_task_id),
+        *_worklist_and_timers(claim, outcome, now, actor, completed_task_id, claim_values.get("category")),
     ]
     letters = [
         {"claim_id": claim.id, "kind": message.name.removeprefix(LETTER_MESSAGE_PREFIX), "status": "due",
-         "details": message.payload, "due_at": now}
+         "details": message.payload, "due_at": now, "request_id": logs.request_id.get()}
         for message in outcome.outbound
         if message.name.startswith(LETTER_MESSAGE_PREFIX)
     ]  # fmt: skip
@@ -273,9 +276,15 @@ def _claim_projection(claim: Claim, outcome: Outcome, now: datetime) -> dict[str
 
 
 def _worklist_and_timers(
-    claim: Claim, outcome: Outcome, now: datetime, actor: str, completed_task_id: str | None
+    claim: Claim,
+    outcome: Outcome,
+    now: datetime,
+    actor: str,
+    completed_task_id: str | None,
+    category: str | None,
 ) -> list:
-    """The worklist and the timers by difference, without reading them first."""
+    """The worklist and the timers by difference, without reading them first. ``category`` is the
+    claim's category as the command leaves it (``None``: unchanged)."""
     # Open tasks no longer ready close (the one completed; others cancelled, e.g. by a deadline);
     # the ready ones not there yet open. A task id is never reused, so the two never meet.
     tasks, timers = HumanTask.__table__, Timer.__table__
@@ -291,12 +300,16 @@ def _worklist_and_timers(
             completed_by=case((this_one, actor), else_=None),
         )
     ]
+    if category is not None and category != claim.category:  # decided or changed: once or twice a claim
+        still_open = (tasks.c.claim_id == claim.id) & (tasks.c.state == "open")
+        writes.append(update(tasks).where(still_open).values(category=category))
+    task_category = claim.category if category is None else category
     opening = insert_missing_statements(
         tasks,
         [
             {
                 "id": task.id, "claim_id": claim.id, "name": task.name, "title": task.title,
-                "role": task.role, "form": task.form, "state": "open",
+                "role": task.role, "form": task.form, "state": "open", "category": task_category,
                 "created_at": task.created_at, "due_at": task.due_at,
             }
             for task in outcome.ready_tasks

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from fund.claims.history import LETTER_ISSUED
 from fund.claims.instances import append_event, claims_with_letters_made_due, lock_instance
+from fund.common import logs
 from fund.extensions import db
 from fund.letters.service import issue_letter
 from fund.models import Claim, Letter
@@ -65,7 +66,10 @@ def issue_claim_letters(claim_id: int, now: datetime) -> list[str]:
         ).all()
         numbers = []
         for letter in due:
-            issue_letter(letter, now)
+            # Its log lines carry the id of the request whose command made it due.
+            with logs.bind(**({"request_id": letter.request_id} if letter.request_id else {})):
+                issue_letter(letter, now)
+                log.info("letter %s (%s) issued", letter.number, letter.kind)
             numbers.append(letter.number)
             result = {"status": None, "steps": [], "outbound": []}  # the process did not move
             append_event(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from fund.claims.explanations import document_labels
+from fund.claims.late_documents import mark_seen
 from fund.claims.process_versions import process_for_version
 from fund.claims.submission import get_claim
 from fund.common.access import require_role
@@ -177,6 +178,7 @@ def open_document(
         raise NotFound(f"claim {reference} has no document {document_id}")
     how = " viewed" if viewing else ""
     log_access(claim, user, now, f"document {document.id}{how}: {document.code} ({document.filename})")
+    mark_seen(document, user, now)  # a document received after a decision: looked at now
     db.session.commit()
     content_type = document.content_type if document.content_type in SAFE_DOCUMENT_TYPES else ""
     return DownloadedFile(document.filename, content_type or "application/octet-stream", document.content)

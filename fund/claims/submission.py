@@ -45,7 +45,8 @@ class SubmittedClaim:
     status: str
 
 
-def _new_access_code() -> str:
+def new_access_code() -> str:
+    """A new random access code, printed as ``ABCD-EFGH-JKLM`` (60 bits; see ACCESS_CODE_ALPHABET)."""
     raw = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
@@ -125,7 +126,7 @@ def start_claim(
     )
     victim = data.get("victim") or {}
     crime = data["crime"]
-    access_code = _new_access_code()
+    access_code = new_access_code()
     claim = Claim(
         reference=f"TMP-{secrets.token_hex(6)}",
         access_code_hash=hash_code(access_code, ACCESS_CODE),

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from fund.common.errors import Conflict, Invalid, ServiceError, Unauthenticated
+from fund.common.errors import Conflict, Invalid, NotFound, ServiceError, Unauthenticated
 from fund.common.locked_rows import locked_row
 from fund.extensions import db
 from fund.models import ROLES, ApiToken, StaffSignInFailure, User, UserRole
@@ -42,6 +42,29 @@ def create_user(username: str, password: str, roles: list[str], now: datetime, f
     )
     user.role_rows = [UserRole(role=role) for role in sorted(set(roles))]
     db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_work_email(username: str, address: str) -> User:
+    """Set (or, with an empty address, clear) a staff member's work e-mail: the fund's own
+    messages to staff (the supervisors' daily digest) go there. Invalid naming ``email`` when the
+    address is not one; NotFound for an unknown user."""
+    from marshmallow import ValidationError, validate
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user {username}")
+    address = address.strip()
+    if address:
+        try:
+            validate.Email()(address)
+        except ValidationError:
+            problem = {"email": ["must be an e-mail address"]}
+            raise Invalid("the address is not an e-mail address", problem) from None
+        if len(address) > 254:
+            raise Invalid("the address is too long", {"email": ["must be at most 254 characters"]})
+    user.email = address or None
     db.session.commit()
     return user
 

@@ -31,6 +31,7 @@ STATUS_LABELS = {
     "rejected": "Rejected",
     "reconsideration": "Reconsideration requested",
     "closed_incomplete": "Closed: the requested documents did not arrive",
+    "withdrawn": "Withdrawn by the claimant",
 }
 
 CLAIMANT_ROLE_LABELS = {

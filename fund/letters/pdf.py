@@ -5,6 +5,11 @@ found inside that package with importlib.resources, never on a system path: it h
 and every Kazakh letter (ә ғ қ ң ө ұ ү һ і), in a regular and a bold static TrueType face.
 reportlab embeds only the glyphs a letter uses, so a letter stays small (tens of kilobytes).
 
+A signed letter carries a visible signature block (:func:`_signature_block`): who signed, the
+date and the verification address, drawn here with the letter's own embedded fonts; the renderer
+reports where on which page it drew it, and the signature field is placed over that box
+(:mod:`fund.letters.signing`), so a reader's click on the block opens the signature.
+
 Letters are rendered one at a time in a process: gunicorn's threaded workers and ``fund run``
 render in several threads, and reportlab's registered fonts are shared objects that are not safe
 to use from two documents at once (see ``_RENDERING``).
@@ -29,6 +34,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
+    Flowable,
     HRFlowable,
     KeepTogether,
     ListFlowable,
@@ -77,6 +83,22 @@ def register_fonts() -> str:
 
 
 @dataclass(frozen=True)
+class SignatureBlock:
+    """What the visible signature block of a signed letter says (the signature itself is pyHanko's)."""
+
+    signer: str  # the signing certificate's common name
+    signed_on: date  # the signing date in Almaty
+
+
+@dataclass(frozen=True)
+class SignaturePlace:
+    """Where the signature block was drawn: its page (0 = first) and box in PDF points."""
+
+    page: int
+    box: tuple[int, int, int, int]  # x1, y1, x2, y2 from the page's lower left corner
+
+
+@dataclass(frozen=True)
 class LetterContent:
     """Everything a letter prints, gathered by the service; the renderer reads nothing else."""
 
@@ -101,6 +123,7 @@ class LetterContent:
     signatory_name: str = ""
     signatory_position: str = ""
     appeal_text: str = ""  # how and within which period a decision is challenged (configuration)
+    signature: SignatureBlock | None = None  # a signed letter's visible signature block; None: unsigned
 
 
 @cache
@@ -356,6 +379,66 @@ def _header(content: LetterContent, values: dict[str, str]) -> list:
     ]
 
 
+class _PlacedBlock(Flowable):
+    """A flowable that draws another one and notes where it landed on which page."""
+
+    def __init__(self, inner: Flowable, place: list[SignaturePlace]) -> None:
+        super().__init__()
+        self._inner = inner
+        self._place = place
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width, self.height = self._inner.wrap(available_width, available_height)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self._inner.drawOn(self.canv, 0, 0)
+        x, y = self.canv.absolutePosition(0, 0)
+        box = (int(x), int(y), int(x + self.width + 0.5), int(y + self.height + 0.5))
+        self._place[:] = [SignaturePlace(page=self.canv.getPageNumber() - 1, box=box)]
+
+
+def _signature_block(content: LetterContent, place: list[SignaturePlace]) -> list:
+    """The visible signature: signer, date (the letter's language, Almaty) and verification address.
+
+    Drawn by reportlab, not by pyHanko's stamp: pyHanko would set it in a standard font that no
+    file embeds (Courier) unless fontTools were installed for its own font subsetting, and it
+    would not write Kazakh with the letter's font. Here it is ordinary page content, which poppler,
+    pypdf and every reader render alike; the signature field lies over it with an empty appearance.
+    """
+    if content.signature is None:
+        return []
+    styles = _styles()
+    common = texts.COMMON[content.language]
+    values = {
+        "signer": content.signature.signer,
+        "signed_on": texts.format_date(content.signature.signed_on, content.language),
+        "verify_url": content.verify_url,
+    }
+    lines = [
+        Paragraph(escape(common["signature_title"]), styles["signatory"]),
+        *[
+            Paragraph(escape(common[key].format(**values)), styles["small"])
+            for key in ("signature_signer", "signature_date", "signature_check")
+        ],
+    ]
+    block = Table([[lines]], colWidths=[92 * mm])
+    block.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),  # not reportlab's Helvetica: see render_letter
+                ("BOX", (0, 0), (-1, -1), 1, colors.HexColor("#0b2e4f")),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    block.hAlign = "LEFT"
+    return [Spacer(1, 6), _PlacedBlock(block, place)]
+
+
 def _verification(content: LetterContent, values: dict[str, str]) -> KeepTogether:
     styles = _styles()
     common = texts.COMMON[content.language]
@@ -389,6 +472,11 @@ def _verification(content: LetterContent, values: dict[str, str]) -> KeepTogethe
 
 def render_letter(content: LetterContent) -> bytes:
     """The letter as PDF bytes: header, addressee, body, signature and verification block."""
+    return render_letter_and_place(content)[0]
+
+
+def render_letter_and_place(content: LetterContent) -> tuple[bytes, SignaturePlace | None]:
+    """The letter as PDF bytes, and where its signature block was drawn (None without one)."""
     if content.language not in texts.LANGUAGES:
         raise ValueError(f"letters are written in {', '.join(texts.LANGUAGES)}, not {content.language!r}")
     styles = _styles()
@@ -406,6 +494,8 @@ def render_letter(content: LetterContent) -> bytes:
     story += _appeal(content)
     story += _contact(content)
     story += _signature(content)
+    place: list[SignaturePlace] = []
+    story += _signature_block(content, place)
     story.append(_verification(content, values))
 
     def footer(canvas, doc) -> None:
@@ -433,4 +523,4 @@ def render_letter(content: LetterContent) -> bytes:
     )
     with _RENDERING:  # the fonts' shared state is used from here to the end of the file
         document.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    return buffer.getvalue(), (place[0] if place else None)

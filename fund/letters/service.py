@@ -32,8 +32,16 @@ from fund.common.time import fund_date
 from ..extensions import db
 from ..models import Claim, Letter, WorkflowEvent
 from . import texts
-from .pdf import LetterContent, render_letter
-from .signing import LetterSignature, sign_letter_pdf, signature_of
+from .certificates import choose_signer
+from .pdf import LetterContent, SignatureBlock, render_letter_and_place
+from .signing import (
+    LetterSignature,
+    configured_signers,
+    configured_timestamper,
+    sign_pdf,
+    signature_of,
+    signer_common_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +150,14 @@ def _with_legal_basis(letter: Letter, claim: Claim) -> None:
     letter.details = details
 
 
-def _content(letter: Letter, claim: Claim, number: str, code: str, now: datetime) -> LetterContent:
+def _content(
+    letter: Letter,
+    claim: Claim,
+    number: str,
+    code: str,
+    now: datetime,
+    signature: SignatureBlock | None = None,
+) -> LetterContent:
     replaces = None
     if letter.reissue_of_id is not None:
         previous = db.session.get(Letter, letter.reissue_of_id)
@@ -170,6 +185,7 @@ def _content(letter: Letter, claim: Claim, number: str, code: str, now: datetime
         signatory_name=signatory_name,
         signatory_position=signatory_position,
         appeal_text=fund_settings.appeal_text(language),
+        signature=signature,
     )
 
 
@@ -199,7 +215,18 @@ def issue_letter(letter: Letter, now: datetime) -> str:
     number = letter_number(letter, now)
     code = _new_code()
     # Signed before it is hashed: the stored PDF, its sha256 and the claim's history cover the signature.
-    pdf = sign_letter_pdf(render_letter(_content(letter, claim, number, code, now)), now)
+    signer = choose_signer(configured_signers(), now)
+    block = SignatureBlock(signer_common_name(signer), fund_date(now)) if signer is not None else None
+    pdf, place = render_letter_and_place(_content(letter, claim, number, code, now, block))
+    if signer is not None:
+        pdf = sign_pdf(
+            pdf,
+            now,
+            signer,
+            page=place.page if place else 0,
+            box=place.box if place else None,
+            timestamper=configured_timestamper(),
+        )
     letter.number = number
     letter.issued_at = now
     letter.pdf = pdf

@@ -5,11 +5,16 @@ answer names the kind of letter, its date, its sha256 and whether a newer letter
 never shows the claimant's name, IIN, IBAN or anything else about the person. A wrong code and an
 unknown number get the same 404 page, word for word, so the page cannot be used to find numbers.
 The check changes nothing, so the form carries no CSRF token (and its answers stay identical).
+
+/verify (no number) takes only a letter's PDF file: its sha256 against the letter it names and its
+signature against the fund's trust roots (:mod:`fund.letters.uploads`). That form carries a CSRF
+token, checked here so that an expired form gets a clear answer in the page's language.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, make_response, render_template, request, url_for
+from flask_wtf.csrf import ValidationError, validate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fund.web.rate_limits import limited
@@ -18,6 +23,7 @@ from workflows.scripting import FUND_TIME_ZONE
 from ..web import csrf
 from . import texts
 from .service import NUMBER_PATTERN, LetterCheck, pdf_matches, verify_letter
+from .uploads import LetterFileCheck, check_letter_file
 
 verify_blueprint = Blueprint("verify", __name__, template_folder="templates")
 
@@ -66,12 +72,76 @@ def _page(
         pdf_result=pdf_result,
         error=error,
         show_form=show_form,
+        upload_url=url_for("verify.verify_file", lang=language),
     )
-    response = make_response(body, status)
+    return _no_store(make_response(body, status))
+
+
+def _no_store(response):  # noqa: ANN001, ANN202 - a Flask response
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _moment(moment, language: str) -> str:  # noqa: ANN001 - an aware datetime or None
+    if moment is None:
+        return ""
+    moment = moment.astimezone(FUND_TIME_ZONE)
+    return f"{texts.format_date(moment.date(), language)}, {moment:%H:%M}"
+
+
+def _file_page(language: str, status: int, *, result: LetterFileCheck | None = None, error: str = ""):
+    body = render_template(
+        "verify/file.html",
+        page_language=language,
+        t=texts.VERIFY_PAGE[language],
+        languages=[(code, texts.LANGUAGE_NAMES[code]) for code in texts.LANGUAGES],
+        result=result,
+        kind_name=texts.KIND_NAMES.get(result.letter.kind, {}).get(language, result.letter.kind)
+        if result is not None and result.letter is not None
+        else "",
+        issued_on=texts.format_date(result.letter.issued_on, language)
+        if result is not None and result.letter is not None
+        else "",
+        signed_at=_moment(result.signature.signed_at, language) if result is not None else "",
+        timestamped_at=_moment(result.signature.timestamped_at, language) if result is not None else "",
+        error=error,
+        max_mb=MAX_PDF_MB,
+    )
+    return _no_store(make_response(body, status))
+
+
+@verify_blueprint.route("/verify", methods=["GET", "POST"])
+@csrf.exempt  # checked below, to answer an expired form in the page's language
+@limited("FUND_RATELIMIT_VERIFY")
+def verify_file():
+    """Check an uploaded letter's PDF: is it the very file the fund issued, and is its signature valid?"""
+    language = _page_language()
+    wording = texts.VERIFY_PAGE[language]
+    if request.method == "GET":
+        return _file_page(language, 200)
+    too_large = wording["too_large"].format(limit=MAX_PDF_MB)
+    if (request.content_length or 0) > MAX_REQUEST_BYTES:
+        return _file_page(language, 413, error=too_large)
+    request.max_content_length = MAX_REQUEST_BYTES
+    try:
+        token = request.form.get("csrf_token", "")
+        upload = request.files.get("pdf")
+    except RequestEntityTooLarge:
+        return _file_page(language, 413, error=too_large)
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return _file_page(language, 400, error=wording["form_expired"])
+    if upload is None or not upload.filename:
+        return _file_page(language, 400, error=wording["upload_missing"])
+    pdf_bytes = upload.stream.read(MAX_PDF_BYTES + 1)
+    if len(pdf_bytes) > MAX_PDF_BYTES:
+        return _file_page(language, 413, error=too_large)
+    if not pdf_bytes.startswith(b"%PDF-"):
+        return _file_page(language, 400, error=wording["not_pdf_upload"])
+    return _file_page(language, 200, result=check_letter_file(pdf_bytes))
 
 
 @verify_blueprint.route("/verify/<number>", methods=["GET", "POST"])

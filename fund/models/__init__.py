@@ -15,20 +15,24 @@ from .claims import (
     in_declared_schema,
 )
 from .contacts import ContactPoint
+from .crisis import HELP_KINDS, CrisisCentre, CrisisReferral
 from .idempotency import IdempotencyKey
-from .messages import FROM_CLAIMANT, FROM_FUND, ClaimMessage
+from .messages import FROM_CLAIMANT, FROM_FUND, ClaimMessage, MessageAttachment
 from .notes import ClaimNote, TaskAssignment
-from .notifications import NOTIFICATION_STATES, Notification
+from .notifications import NOTIFICATION_STATES, Notification, ServiceLevelDigest
 from .operations import WorkerHeartbeat
 from .payouts import Payment, PayoutBatch
 from .people import ROLES, ApiToken, StaffSignInFailure, User, UserRole
-from .portal import PortalSignInFailure
+from .portal import AccessCodeRequest, PortalSignInFailure
 from .recourse import ConvictedOffender, Conviction, OffenderDebt, RecourseCase, RecoveredPayment
 from .reference import MciRate
 from .reports import DashboardCount
+from .requests import BANK_ACCOUNT, CONTACT_DETAILS, ClaimantRequest
+from .signing import SigningCertificate
 from .workflow import HumanTask, ProcessFile, ProcessVersion, Timer, WorkflowEvent, WorkflowInstance
 
 __all__ = [
+    "AccessCodeRequest",
     "AccessLogEntry",
     "AWARDED_STATUSES",
     "Compensation",
@@ -41,8 +45,15 @@ __all__ = [
     "Claim",
     "Claimant",
     "ClaimMessage",
+    "ClaimantRequest",
+    "BANK_ACCOUNT",
+    "CONTACT_DETAILS",
+    "MessageAttachment",
     "ClaimNote",
     "ContactPoint",
+    "CrisisCentre",
+    "CrisisReferral",
+    "HELP_KINDS",
     "ConvictedOffender",
     "Conviction",
     "DashboardCount",
@@ -64,6 +75,8 @@ __all__ = [
     "RecourseCase",
     "RecoveredPayment",
     "Seal",
+    "ServiceLevelDigest",
+    "SigningCertificate",
     "StaffSignInFailure",
     "TaskAssignment",
     "Timer",

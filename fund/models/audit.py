@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -28,3 +28,6 @@ class Seal(db.Model):
     heads: Mapped[list[Any]] = mapped_column(JSON)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The fund's detached CMS signature (DER) over the seal's statement, with the signing
+    # certificate inside; None when no signing key was configured (fund.audit.seal_signatures).
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)

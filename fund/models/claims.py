@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -35,7 +47,7 @@ class Claimant(db.Model):
 AWARDED_STATUSES = ("approved", "payment_failed", "paid")
 # A claim in one of these statuses ended without compensation (a rejected claim may still be
 # reconsidered: it then counts again, as open).
-ENDED_WITHOUT_COMPENSATION_STATUSES = ("rejected", "closed_incomplete")
+ENDED_WITHOUT_COMPENSATION_STATUSES = ("rejected", "closed_incomplete", "withdrawn")
 
 
 class Claim(db.Model):
@@ -59,11 +71,25 @@ class Claim(db.Model):
             postgresql_ops={"search_names": "gin_trgm_ops"},
             sqlite_where=text("0"),
         ),
-    )
+        # The service levels' watch (fund/officers/service_levels.py): the claims waiting for a
+        # decision or a payment, oldest first; only those waiting are indexed.
+        Index(
+            "ix_claims_awaiting_decision", "awaiting_decision_since", "id",
+            postgresql_where=text("awaiting_decision_since IS NOT NULL"),
+            sqlite_where=text("awaiting_decision_since IS NOT NULL"),
+        ),
+        Index(
+            "ix_claims_awaiting_payment", "awaiting_payment_since", "id",
+            postgresql_where=text("awaiting_payment_since IS NOT NULL"),
+            sqlite_where=text("awaiting_payment_since IS NOT NULL"),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     access_code_hash: Mapped[str] = mapped_column(String(255))
+    # When the access code was last replaced (fund/claims/access_codes.py): sessions older end.
+    access_code_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claimant_id: Mapped[int] = mapped_column(ForeignKey("claimants.id"), index=True)
     claimant_role: Mapped[str] = mapped_column(String(20))
     victim_full_name: Mapped[str | None] = mapped_column(String(200))
@@ -94,6 +120,10 @@ class Claim(db.Model):
     # The claimant's and the victim's names folded and in Latin letters, as officers' searches
     # compare them (fund/claims/search_terms.py).
     search_names: Mapped[str] = mapped_column(Text, server_default="")
+    # The service levels' clocks (fund/claims/service_clocks.py): since when the claim, complete,
+    # waits for a decision, and since when, approved, it waits for its payment; None when not.
+    awaiting_decision_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    awaiting_payment_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     claimant: Mapped[Claimant] = relationship(lazy="joined")
     letters: Mapped[list[Letter]] = relationship(back_populates="claim", order_by="Letter.id")
@@ -147,6 +177,8 @@ class Letter(db.Model):
     # undefer it); lists of letters and the status lookup never load it.
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str | None] = mapped_column(String(64))
+    # The id of the request whose command made the letter due, for the worker's log lines.
+    request_id: Mapped[str | None] = mapped_column(String(100))
     claim: Mapped[Claim] = relationship(back_populates="letters")
 
 
@@ -154,6 +186,8 @@ class Document(db.Model):
     """A document of a claim (uploaded by the claimant or scanned by intake), kept with its sha256."""
 
     __tablename__ = "documents"
+    # The worklist's list of documents that arrived after a decision and no officer has opened yet.
+    __table_args__ = (Index("ix_documents_not_seen", "after_decision", "seen_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
@@ -165,6 +199,11 @@ class Document(db.Model):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     uploaded_by: Mapped[str] = mapped_column(String(80))
+    # Sent by the claimant after the fund decided the claim: an officer must look at it (see
+    # fund/claims/late_documents.py); seen_* say when one who may see personal data first opened it.
+    after_decision: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    seen_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class AccessLogEntry(db.Model):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -40,3 +40,20 @@ class ClaimMessage(db.Model):
     # A claimant's message: when and by whom it was first read at the fund (None: unread).
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     read_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class MessageAttachment(db.Model):
+    """A file attached to a message (by the claimant or in an officer's answer), checked like a
+    claim's documents (PDF, JPEG or PNG by its content) and kept with its sha256."""
+
+    __tablename__ = "message_attachments"
+    __table_args__ = (Index("ix_message_attachments_message", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("claim_messages.id"))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -7,9 +7,10 @@ worker sends it later (see :mod:`fund.notifications.queue`).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -23,7 +24,8 @@ NOTIFICATION_STATES = ("queued", "sending", "sent", "failed", "given_up", "no_ad
 
 
 class Notification(db.Model):
-    """One message to a claimant about one event of their claim."""
+    """One message to a claimant about one event of their claim, or to a member of staff (a
+    supervisor's daily digest of the service levels: no claim, ``claim_id`` None)."""
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -33,7 +35,7 @@ class Notification(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
     event_sequence: Mapped[int]  # the claim's workflow event that caused it
     kind: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(2))
@@ -47,5 +49,23 @@ class Notification(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The id of the request that queued it, so that the worker's log lines about it carry it.
+    request_id: Mapped[str | None] = mapped_column(String(100))
 
-    claim: Mapped[Claim] = relationship()
+    claim: Mapped[Claim | None] = relationship()
+
+
+class ServiceLevelDigest(db.Model):
+    """The supervisors' daily digest of the service levels: one row per fund day (Asia/Almaty).
+
+    The worker that inserts the day's row queues the e-mails in the same transaction; the primary
+    key makes every other worker's insert fail, so a day has one digest however many workers run.
+    Counts only: no claim and no person is named.
+    """
+
+    __tablename__ = "service_level_digests"
+
+    fund_day: Mapped[date] = mapped_column(primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recipients: Mapped[int]
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)

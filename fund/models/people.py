@@ -31,6 +31,9 @@ class User(UserMixin, db.Model):
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     # The language of staff pages chosen on the profile page ("kk", "ru", "en"); None: the browser's.
     language: Mapped[str | None] = mapped_column(String(2))
+    # A work address for the fund's own messages to staff (the supervisors' daily digest); set
+    # with ``fund user email``. None: the person gets no e-mail from the fund.
+    email: Mapped[str | None] = mapped_column(String(254))
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -88,6 +88,8 @@ class HumanTask(db.Model):
         Index("ix_human_tasks_open_by_role", "state", "role", "created_at", "id"),
         Index("ix_human_tasks_open_by_due", "state", "role", "due_at", "id"),
         Index("ix_human_tasks_open_by_claim", "state", "role", "claim_id", "id"),
+        # The worklist's category filter: a range of this index, not a join to every task's claim.
+        Index("ix_human_tasks_open_by_category", "state", "role", "category", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -96,6 +98,9 @@ class HumanTask(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     form: Mapped[str] = mapped_column(String(100))
+    # The claim's category as the command that opened the task left it (kept in step while the
+    # task is open: a command that decides the category updates its claim's open tasks).
+    category: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(10))  # open, completed, cancelled
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

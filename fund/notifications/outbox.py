@@ -86,7 +86,7 @@ def outbox(actor: User, now: datetime, state: str | None = None, page: int = 1) 
     page = min(max(page, 1), pages)
     query = (
         select(Notification, Claim.reference)
-        .join(Claim, Claim.id == Notification.claim_id)
+        .outerjoin(Claim, Claim.id == Notification.claim_id)  # a supervisors' digest has no claim
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
@@ -96,7 +96,7 @@ def outbox(actor: User, now: datetime, state: str | None = None, page: int = 1) 
     entries = [
         OutboxEntry(
             id=row.id,
-            claim_reference=reference,
+            claim_reference=reference or "",
             kind=row.kind,
             language=row.language,
             recipient=mask_recipient(row.recipient),

@@ -36,10 +36,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from fund.common import logs
 from fund.extensions import db
 from fund.letters.service import public_url
 from fund.models import Claim, Notification
-from fund.notifications.render import render_message
+from fund.notifications.render import RenderedMessage, render_message
 from fund.notifications.smtp import (
     Outgoing,
     deliver,
@@ -78,6 +79,7 @@ ON_ENTERING_STATUS: dict[str, str | None] = {
     "rejected": "rejected",
     "reconsideration": "reconsideration_started",
     "closed_incomplete": "closed_incomplete",
+    "withdrawn": "claim_withdrawn",  # the claimant withdrew it (fund.claims.claimant_requests)
 }
 
 
@@ -138,9 +140,27 @@ def claimant_notification(
     message = render_message(
         kind, claimant.language, claimant.full_name, claim.reference, details, public_url()
     )
-    recipient = (claimant.email or "").strip() or None
+    return outbox_row(claim.id, event_sequence, kind, message, claimant.email, now)
+
+
+def outbox_row(
+    claim_id: int | None,
+    event_sequence: int,
+    kind: str,
+    message: RenderedMessage,
+    recipient: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """An outbox row's column values: queued for ``recipient`` now, or ``no_address`` without one,
+    with the id of the request that queued it (the worker's log lines about it carry it).
+
+    ``event_sequence``: the process event that called for it; work not caused by an event keys its
+    rows with a negative number of its own (a message's or a request's id) or 0 (a digest), so the
+    unique key (claim, event, kind) still stops the same row being queued twice.
+    """
+    recipient = (recipient or "").strip() or None
     return {
-        "claim_id": claim.id,
+        "claim_id": claim_id,
         "event_sequence": event_sequence,
         "kind": kind,
         "language": message.language,
@@ -151,6 +171,7 @@ def claimant_notification(
         "attempts": 0,
         "next_attempt_at": now if recipient else None,
         "created_at": now,
+        "request_id": logs.request_id.get(),
     }
 
 
@@ -168,20 +189,7 @@ def message_notification(claim: Claim, message_id: int, now: datetime) -> Notifi
     message = render_message(
         MESSAGE_FROM_FUND, claimant.language, claimant.full_name, claim.reference, {}, public_url()
     )
-    recipient = (claimant.email or "").strip() or None
-    return Notification(
-        claim_id=claim.id,
-        event_sequence=-message_id,
-        kind=MESSAGE_FROM_FUND,
-        language=message.language,
-        recipient=recipient,
-        subject=message.subject,
-        body=message.body,
-        state="queued" if recipient else "no_address",
-        attempts=0,
-        next_attempt_at=now if recipient else None,
-        created_at=now,
-    )
+    return Notification(**outbox_row(claim.id, -message_id, MESSAGE_FROM_FUND, message, claimant.email, now))
 
 
 def _take_next_due(now: datetime) -> tuple[Outgoing, int] | None:
@@ -211,6 +219,7 @@ def _take_next_due(now: datetime) -> tuple[Outgoing, int] | None:
             Notification.body,
             Notification.attempts,
             Notification.kind,
+            Notification.request_id,
         )  # fmt: skip
         .execution_options(synchronize_session=False)
     ).one_or_none()
@@ -218,8 +227,9 @@ def _take_next_due(now: datetime) -> tuple[Outgoing, int] | None:
     if taken is None:
         return None
     outgoing = Outgoing(
-        taken.id, taken.language, taken.recipient or "", taken.subject, taken.body, taken.kind
-    )
+        taken.id, taken.language, taken.recipient or "", taken.subject, taken.body, taken.kind,
+        taken.request_id,
+    )  # fmt: skip
     return outgoing, taken.attempts
 
 
@@ -265,13 +275,16 @@ def send_due_notifications(now: datetime, limit: int = 100) -> int:
         if taken is None:
             break
         outgoing, attempt = taken
-        try:
-            deliver(email_message(outgoing, settings, now), settings)
-        except Exception as error:  # every failure is recorded on the row and retried later
-            _record_result(outgoing, attempt, now, error)
-            if server_unavailable(error):
-                break  # the others would wait for the same dead server: next round
-        else:
-            _record_result(outgoing, attempt, now, None)
-            sent += 1
+        # The log lines about this message carry the id of the request that queued it.
+        with logs.bind(request_id=outgoing.request_id):
+            try:
+                deliver(email_message(outgoing, settings, now), settings)
+            except Exception as error:  # every failure is recorded on the row and retried later
+                _record_result(outgoing, attempt, now, error)
+                if server_unavailable(error):
+                    break  # the others would wait for the same dead server: next round
+            else:
+                _record_result(outgoing, attempt, now, None)
+                log.info("notification %s (%s) sent", outgoing.notification_id, outgoing.kind)
+                sent += 1
     return sent

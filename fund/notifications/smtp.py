@@ -75,6 +75,7 @@ class Outgoing:
     subject: str
     body: str
     kind: str = ""
+    request_id: str | None = None  # the request that queued it: the worker's log lines carry it
 
 
 def email_message(outgoing: Outgoing, settings: SmtpSettings, now: datetime) -> EmailMessage:

@@ -190,9 +190,105 @@ WORDING: dict[str, Wording] = {
         ),
         next_steps=N_("Please read it on your claim's page, where you can also answer it."),
     ),
+    # The claimant's own details (fund.claims.claimant_requests): never the new values themselves.
+    "contact_details_changed": Wording(
+        subject=N_("The contact details for your claim %(reference)s were changed"),
+        happened=N_(
+            "The phone number, e-mail address or language of letters for your claim %(reference)s "
+            "was changed on the Fund's portal. From now on we write to you as given there."
+        ),
+        next_steps=N_("If you did not make this change, please contact the Fund at once."),
+    ),
+    "contact_details_changed_old": Wording(
+        subject=N_("The contact details for your claim %(reference)s were changed"),
+        happened=N_(
+            "The contact details for your claim %(reference)s were changed on the Fund's portal. "
+            "The Fund will no longer write to this address."
+        ),
+        next_steps=N_("If you did not make this change, please contact the Fund at once."),
+    ),
+    "bank_account_confirmed": Wording(
+        subject=N_("The new bank account for your claim %(reference)s is confirmed"),
+        happened=N_(
+            "An officer of the Fund has checked and confirmed the new bank account you asked for "
+            "under claim %(reference)s."
+        ),
+        next_steps=N_(
+            "The compensation, if it is paid, goes to this account. If you did not ask for this "
+            "change, please contact the Fund at once."
+        ),
+    ),
+    "bank_account_refused": Wording(
+        subject=N_("Your request for a new bank account for claim %(reference)s"),
+        happened=N_(
+            "The Fund did not confirm the new bank account you asked for under claim %(reference)s. "
+            "The reason is on your claim's page."
+        ),
+        next_steps=N_("The account you gave before stays. If you have questions, please contact the Fund."),
+    ),
+    # A lost access code (fund.claims.access_codes): never the code itself.
+    "access_code_requested": Wording(
+        subject=N_("A new access code was requested for your claim %(reference)s"),
+        happened=N_(
+            "Someone asked the Fund for a new access code for your claim %(reference)s. The code is never "
+            "sent by e-mail: a Fund officer gives it only after checking the claimant's identity."
+        ),
+        next_steps=N_(
+            "To receive it, come to a Fund office with your identity document or call the Fund. If you "
+            "did not ask for a new code, please tell the Fund; your current code keeps working until then."
+        ),
+    ),
+    "access_code_reissued": Wording(
+        subject=N_("A new access code was issued for your claim %(reference)s"),
+        happened=N_(
+            "The Fund has issued a new access code for your claim %(reference)s after checking the "
+            "claimant's identity. The old code no longer works."
+        ),
+        next_steps=N_("If you did not receive the new code yourself, please contact the Fund at once."),
+    ),
+    "claim_withdrawn": Wording(
+        subject=N_("Your claim %(reference)s has been withdrawn"),
+        happened=N_(
+            "As you asked, your claim %(reference)s has been withdrawn. "
+            "The Fund will not examine it any further."
+        ),
+        next_steps=N_("If this was a mistake, or you did not withdraw the claim, please contact the Fund."),
+    ),
 }
 
 KINDS = tuple(WORDING)
+
+# The supervisors' daily digest of the service levels (fund/notifications/digest.py): to staff,
+# counts and claim references only.
+DIGEST_SUBJECT = N_("Service levels, %(day)s: %(breaching)s claims past their targets")
+DIGEST_OPENING = N_("The service levels of the Victims Compensation Fund at the start of the day, %(day)s.")
+DIGEST_DECISION = N_(
+    "Decision within %(days)s days of a complete claim: past the target: %(breaching)s; "
+    "due within %(warning)s days: %(about_to_breach)s."
+)
+DIGEST_PAYMENT = N_(
+    "Payment within %(days)s days of approval: past the target: %(breaching)s; "
+    "due within %(warning)s days: %(about_to_breach)s."
+)
+DIGEST_TASKS = N_("Officers' tasks: past their due date: %(overdue)s; due within two days: %(due_soon)s.")
+DIGEST_DECISION_REFERENCES = N_("Longest past the decision target: %(references)s")
+DIGEST_PAYMENT_REFERENCES = N_("Longest past the payment target: %(references)s")
+DIGEST_PAGE = N_("Every claim, with the days over or left, is on the supervisors' page: %(url)s")
+DIGEST_PRIVACY = N_(
+    "This e-mail holds counts and claim references only; the claims themselves are shown after signing in."
+)
+
+DIGEST_MESSAGE_IDS = {
+    DIGEST_SUBJECT,
+    DIGEST_OPENING,
+    DIGEST_DECISION,
+    DIGEST_PAYMENT,
+    DIGEST_TASKS,
+    DIGEST_DECISION_REFERENCES,
+    DIGEST_PAYMENT_REFERENCES,
+    DIGEST_PAGE,
+    DIGEST_PRIVACY,
+}
 
 
 def message_ids() -> set[str]:
@@ -200,4 +296,4 @@ def message_ids() -> set[str]:
     ids = {GREETING, FOLLOW_YOUR_CLAIM, SAFETY, SIGNATURE}
     for wording in WORDING.values():
         ids.update((wording.subject, wording.happened, wording.next_steps))
-    return ids
+    return ids | DIGEST_MESSAGE_IDS

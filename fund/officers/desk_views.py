@@ -3,8 +3,10 @@
 ========================================  =====  ===========================================
 /supervision                              GET    each officer's load; open tasks to assign
 /supervision/tasks/<task_id>/assign       POST   give an open task to a named colleague
+/supervision/service-levels               GET    claims breaching or about to breach a target
 /claims/<reference>/notes                 POST   write an internal note on the claim
 /claims/<reference>/messages              POST   answer the claimant (they read it on the portal)
+/claims/<reference>/message-files/<id>    GET    a file of a message (logged as personal data)
 ========================================  =====  ===========================================
 
 The services check roles (supervisor; the officers who work claims for notes) and four eyes.
@@ -17,13 +19,15 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from fund.claims import claimant_messages, internal_notes
+from fund.claims import claimant_messages, internal_notes, message_files
 from fund.claims.claim_file import ClaimView
+from fund.claims.personal_data import PERSONAL_DATA_ROLES
 from fund.common.errors import Conflict, Invalid, NotFound
 from fund.common.time import utc_now
 from fund.common.wording import task_labels
 from fund.models import User
-from fund.officers import supervision
+from fund.officers import message_file_pages, service_levels, supervision
+from fund.web.downloads import attachment
 from fund.web.formatting import words
 
 desk_blueprint = Blueprint("desk", __name__, template_folder="templates")
@@ -45,6 +49,15 @@ def _me() -> User:
 def supervision_page():
     """Each officer's load by role, and the open tasks with a form to give each to a colleague."""
     return _supervision_page(request.args.get("role", ""), None, 200)
+
+
+@desk_blueprint.get("/supervision/service-levels", endpoint="service_levels")
+@login_required
+def service_levels_page():
+    """The claims past or near their decision and payment targets, and overdue tasks by role."""
+    pages = {code: request.args.get(f"{code}_page", 1, type=int) for code in ("decision", "payment")}
+    levels = service_levels.service_levels(_me(), utc_now(), pages)
+    return render_template("supervision/service_levels.html", levels=levels)
 
 
 def _supervision_page(role: str, problem: dict | None, status: int):
@@ -121,13 +134,16 @@ def answer_claimant(reference: str):
     with the problem beside the answer when it is empty or too long."""
     text = request.form.get("message", "")
     try:
-        claimant_messages.answer_claimant(_me(), reference, text, utc_now())
+        files = message_file_pages.chosen_files("files")
+        claimant_messages.answer_claimant(_me(), reference, text, utc_now(), files)
     except Invalid as error:
         from fund.officers.views import claim_page_answer  # the claim page, drawn the officers' way
 
         g.message_problem = {
             "text": text[: claimant_messages.MAX_MESSAGE * 2],
-            "problem": error.fields["message"][0],
+            "problem": error.fields["message"][0]
+            if "message" in error.fields
+            else message_file_pages.file_problem(error.fields),
         }
         return claim_page_answer(reference, 422)
     flash(
@@ -137,6 +153,14 @@ def answer_claimant(reference: str):
         )
     )
     return redirect(url_for("officer.claim", reference=reference) + "#messages-title")
+
+
+@desk_blueprint.get("/claims/<reference>/message-files/<int:file_id>")
+@login_required
+def message_file(reference: str, file_id: int):
+    """Download a file attached to a message with the claimant (personal data: the download is logged)."""
+    found = message_files.file_for_staff(_me(), reference, file_id, utc_now())
+    return attachment(found.content, found.content_type, found.filename)
 
 
 def messages_panel(user: User, claim: ClaimView, now) -> Markup | None:
@@ -151,6 +175,8 @@ def messages_panel(user: User, claim: ClaimView, now) -> Markup | None:
             reference=claim.reference,
             messages=rows,
             may_answer=user.has_role(*claimant_messages.ANSWER_ROLES),
+            may_open_files=user.has_role(*PERSONAL_DATA_ROLES),
+            accept=message_file_pages.ACCEPT,
             most=claimant_messages.MAX_MESSAGE,
             problem=g.get("message_problem"),
         )

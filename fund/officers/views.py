@@ -13,7 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from fund.claims import claim_file, paper_claims, tasks
+from fund.claims import claim_file, claimant_requests, late_documents, paper_claims, tasks
 from fund.claims import personal_data as personal_data_service
 from fund.claims.prior_claims import CompensationRefused
 from fund.common.errors import Conflict, Forbidden, Invalid
@@ -87,6 +87,8 @@ def worklist_page():
     return render_template(
         "officer/worklist.html",
         page=page,
+        late_documents=late_documents.claims_with_unseen_documents(_me()),  # received after a decision
+        bank_account_requests=claimant_requests.worklist_bank_requests(_me()),  # new accounts to check
         keep=keep,
         sort_orders=worklist.SORT_ORDERS,
         assignment_filters=worklist.ASSIGNMENT_FILTERS,

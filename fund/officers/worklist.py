@@ -5,10 +5,10 @@ one query per page, never a workflow snapshot: with 100,000 open tasks a page co
 costs with ten. Each sort order has an index ``(state, role, <sort column>)``; each of the user's
 roles is read from it in page order, a page at most, and the roles' rows are merged. Pages are
 cut by keyset ("after this row"), not by offset, so page 2,000 is as quick as page 1, and the
-count of matching tasks stops at :data:`COUNT_LIMIT` (:data:`CATEGORY_COUNT_LIMIT` with a category).
-A category is the claim's, not the task's: with one, the tasks are joined to their claims, and a
-category that few or none of the role's tasks have costs a look at each of them (benchmarks/reads.py
-measures it at 1,000,000 claims).
+count of matching tasks stops at :data:`COUNT_LIMIT`. A category is the claim's; each task row
+keeps a copy of it (``human_tasks.category``, updated by the command that decides it), so the
+category filter is a range of ``ix_human_tasks_open_by_category`` like any other filter, not a join
+to every task's claim (benchmarks/reads.py measures it at 1,000,000 claims).
 
 Taking a task marks it as the user's (``assignee``) so that colleagues do not work it twice; only
 the person who took a task releases it, and nobody else may complete it meanwhile. Every function
@@ -44,9 +44,6 @@ __all__ = [  # claim_view and reveal_personal_data live with the rest of the cla
 
 PAGE_SIZES = (25, 50, 100)
 COUNT_LIMIT = 10_000  # beyond this the page says "more than 10,000": counting all would cost more
-# With a category the count stops sooner: the category is the claim's, so counting joins each task
-# to its claim (1,000 matches: ~15 ms at 1,000,000 claims; 10,000: ~100 ms).
-CATEGORY_COUNT_LIMIT = 1_000
 DUE_SOON = timedelta(days=2)
 ASSIGNMENT_FILTERS = {"": "Anyone or nobody", "mine": "Taken by me", "free": "Not taken"}
 
@@ -126,7 +123,7 @@ class WorklistPage:
     """A page of the worklist with what is needed to draw its filters and its pager."""
 
     rows: list[WorklistRow]
-    total: int  # at most COUNT_LIMIT (CATEGORY_COUNT_LIMIT with a category)
+    total: int  # at most COUNT_LIMIT
     more_than_counted: bool
     filters: WorklistFilters
     next_cursor: str | None
@@ -162,7 +159,7 @@ def current_process() -> ProcessSpec | None:
 def _filtered(statement: Select, user: User, filters: WorklistFilters, roles: list[str]) -> Select:
     statement = statement.where(HumanTask.state == "open", HumanTask.role.in_(roles))
     if filters.category:
-        statement = statement.where(Claim.category == filters.category)
+        statement = statement.where(HumanTask.category == filters.category)
     if filters.task:
         statement = statement.where(HumanTask.name == filters.task)
     if filters.assigned == "mine":
@@ -298,16 +295,10 @@ def worklist(user: User, filters: WorklistFilters, now: datetime) -> WorklistPag
     labels = task_labels(process) if process else {}
     roles = _roles_for(user, filters, process)
     matching = _filtered(select(HumanTask.id), user, filters, roles)
-    count_limit = COUNT_LIMIT
-    if filters.category:
-        matching = matching.join(Claim, Claim.id == HumanTask.claim_id)
-        count_limit = CATEGORY_COUNT_LIMIT
-    total = db.session.scalar(select(func.count()).select_from(matching.limit(count_limit + 1).subquery()))
+    total = db.session.scalar(select(func.count()).select_from(matching.limit(COUNT_LIMIT + 1).subquery()))
 
     def page_rows(filters: WorklistFilters, backwards: bool) -> list:
-        if filters.category and not total:
-            # No task of the category: the page would look at every task of the roles to find
-            # none (the category is the claim's), ~1 s at 1,000,000 claims. The count is cheaper.
+        if not total:  # nothing matches: no page to look for
             return []
         return list(db.session.execute(worklist_statement(user, filters, backwards, roles)))
 
@@ -336,8 +327,8 @@ def worklist(user: User, filters: WorklistFilters, now: datetime) -> WorklistPag
             )
             for row in rows
         ],
-        total=min(total or 0, count_limit),
-        more_than_counted=(total or 0) > count_limit,
+        total=min(total or 0, COUNT_LIMIT),
+        more_than_counted=(total or 0) > COUNT_LIMIT,
         filters=filters,
         next_cursor=_encode_cursor(order, rows[-1]) if has_next and rows else None,
         previous_cursor=_encode_cursor(order, rows[0]) if has_previous else None,

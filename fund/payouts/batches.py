@@ -386,10 +386,18 @@ def authorize(user: User) -> User:
     return require_role(user, FINANCE)
 
 
-def list_payout_batches(user: User) -> list[PayoutBatch]:
-    """Every batch, newest first; finance only."""
+def list_payout_batches(
+    user: User, limit: int | None = None, older_than: int | None = None
+) -> list[PayoutBatch]:
+    """Every batch, newest first; finance only. A page of them with ``limit`` (at most that many)
+    and ``older_than`` (only batches with a smaller id: the API's cursor)."""
     require_role(user, FINANCE)
-    return list(db.session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc())))
+    query = select(PayoutBatch).order_by(PayoutBatch.id.desc())
+    if older_than is not None:
+        query = query.where(PayoutBatch.id < older_than)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
 
 
 def get_payout_batch(user: User, batch_id: int) -> PayoutBatch:

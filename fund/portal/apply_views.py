@@ -29,6 +29,7 @@ from fund.claims.submission_messages import HARMS, ROLES, ROLES_ACTING_FOR_VICTI
 from fund.claims.submission_schema import ClaimSubmissionSchema, validation_errors_to_fields
 from fund.common.errors import Invalid
 from fund.common.time import fund_date, utc_now
+from fund.portal import crisis_help
 from fund.portal.case_rules import CrimeQuestions, crime_questions, deadline_ended_on, deadline_missed
 from fund.portal.check_answers import check_answers
 from fund.portal.guard import current_claimant, remember_claimant
@@ -91,6 +92,8 @@ def _save_answers(step: str) -> dict[str, str]:
             draft["crime.paragraph"] = ""
         if not questions.by_criminal_group:
             draft["crime.by_criminal_group"] = ""
+    if step == "consent":  # the optional crisis-centre question, on the same step (fund.portal.crisis_help)
+        draft.update(crisis_help.answers_from_form(request.form))
     session[DRAFT_KEY] = draft
     return draft
 
@@ -204,6 +207,8 @@ def _step_errors(step: str, draft: dict[str, str], today: date) -> dict[str, lis
     if step == "case":
         for name in _unanswered_questions(draft):
             errors.setdefault(name, []).append("required")
+    if step == "consent":
+        errors.update(crisis_help.draft_problems(draft))
     if (
         step == "case"
         and deadline_passed(draft, today)
@@ -312,6 +317,7 @@ def apply_send():
     portal_session = portal_service.session_for_new_claim(submitted, now)
     if files:
         portal_service.upload_documents(portal_session, files, now)
+    crisis_help.ask_after_submission(portal_session, draft, now)
     remember_claimant(portal_session, now)
     session.pop(DRAFT_KEY, None)
     session[NEW_CLAIM_KEY] = {"reference": submitted.reference, "access_code": submitted.access_code}

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from fund.claims.claimant_messages import MessageRow, claimant_messages
+from fund.claims.late_documents import CLAIMANT_UPLOADER
 from fund.claims.process_versions import process_for_version
 from fund.common.errors import NotFound
 from fund.common.time import fund_date
@@ -37,6 +38,17 @@ log = logging.getLogger(__name__)
 DOCUMENTS_SUBMITTED = "documents_submitted"
 RECONSIDERATION_REQUESTED = "reconsideration_requested"
 PAYMENT_MESSAGES = ("payment_confirmed", "payment_failed")
+WITHDRAWN = "withdrawn"  # the claimant withdrew the claim: it is closed
+# Why documents can no longer be sent (ClaimantView.uploads_closed_because); the page says each.
+UPLOADS_CLOSED = (
+    "paid",  # the compensation was paid: the claim is closed
+    "closed_incomplete",  # closed because the requested documents did not arrive in time
+    "rejected_final",  # rejected, and the time to ask for reconsideration has passed (or it was done)
+    "payment_abandoned",  # the payment failed for good: the fund contacts the claimant
+    "withdrawn",  # the claimant withdrew the claim
+    "deadline_passed",  # the deadline for the requested documents has passed (the claim closes)
+    "closed",  # any other end of the process
+)
 
 # What happens next, by the status of a claim that waits for the fund (an officer's task).
 NEXT_STEP_BY_STATUS = {
@@ -74,6 +86,9 @@ class DocumentRef:
     code: str
     filename: str
     uploaded_on: date
+    size: int = 0
+    uploaded_at: datetime | None = None  # when the fund received it (UTC)
+    by_claimant: bool = True  # False: scanned by intake at the office
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,8 @@ class ClaimantView:
     documents: list[DocumentRef]
     can_upload: bool
     reconsideration_until: date | None  # set only while a request can be made now
+    # Why no documents can be sent now (a key of UPLOADS_CLOSED), None while they can.
+    uploads_closed_because: str | None = None
     # The messages with the fund, both ways, oldest first (the claimant's own: not access-logged).
     messages: list[MessageRow] = field(default_factory=list)
 
@@ -115,8 +132,32 @@ class ClaimPosition:
         return self.status == "submitted" and not self.completed
 
     @property
+    def is_open(self) -> bool:
+        """The claim is open: its process has not ended and it was not withdrawn. Documents may be
+        sent at any time then, also after a decision (with a reconsideration request, say)."""
+        return not self.completed and self.status != WITHDRAWN
+
+    @property
     def can_upload(self) -> bool:
-        return self.documents_until is not None or self.awaiting_intake_check
+        if DOCUMENTS_SUBMITTED in self.waiting:  # requested documents: only until respond_by
+            return self.documents_until is not None
+        return self.is_open
+
+    @property
+    def uploads_closed_because(self) -> str | None:
+        """Why no documents can be sent now (a key of :data:`UPLOADS_CLOSED`), None while they can."""
+        if self.can_upload:
+            return None
+        if self.status == WITHDRAWN:
+            return "withdrawn"
+        if not self.completed:
+            return "deadline_passed"
+        return {
+            "paid": "paid",
+            "closed_incomplete": "closed_incomplete",
+            "rejected": "rejected_final",
+            "payment_failed": "payment_abandoned",
+        }.get(self.status, "closed")
 
 
 def deadline_open(day: date, now: datetime) -> bool:
@@ -216,11 +257,16 @@ def _letters(claim: Claim) -> tuple[list[LetterRef], list[str]]:
 
 def _documents(claim: Claim) -> list[DocumentRef]:
     rows = db.session.execute(  # no contents: only what the list shows
-        select(Document.id, Document.code, Document.filename, Document.uploaded_at)
+        select(Document.id, Document.code, Document.filename, Document.uploaded_at, Document.size,
+               Document.uploaded_by)
         .where(Document.claim_id == claim.id)
         .order_by(Document.uploaded_at, Document.id)
-    )
-    return [DocumentRef(row.id, row.code, row.filename, fund_date(row.uploaded_at)) for row in rows]
+    )  # fmt: skip
+    return [
+        DocumentRef(row.id, row.code, row.filename, fund_date(row.uploaded_at), row.size, row.uploaded_at,
+                    row.uploaded_by == CLAIMANT_UPLOADER)
+        for row in rows
+    ]  # fmt: skip
 
 
 def claimant_view(session: PortalSession, now: datetime) -> ClaimantView:
@@ -250,6 +296,7 @@ def claimant_view(session: PortalSession, now: datetime) -> ClaimantView:
         documents=_documents(claim),
         can_upload=position.can_upload,
         reconsideration_until=position.reconsideration_until,
+        uploads_closed_because=position.uploads_closed_because,
         messages=claimant_messages(claim),
     )
 

@@ -27,16 +27,20 @@ from fund.claims.documents import safe_filename as safe_filename
 from fund.claims.explanations import document_labels
 from fund.claims.history import MESSAGE_DELIVERED
 from fund.claims.instances import lock_instance, run_engine_command
+from fund.claims.late_documents import received_after_decision
 from fund.claims.letter_issuing import issue_letters_made_due
-from fund.claims.submission import PORTAL_ACTOR
+from fund.claims.submission import PORTAL_ACTOR, get_claim
+from fund.common.access import require_role
 from fund.common.errors import Conflict, Invalid
 from fund.common.time import fund_date
 from fund.extensions import db
+from fund.models import Claim, User
 from fund.portal.claim_view import DOCUMENTS_SUBMITTED, RECONSIDERATION_REQUESTED, DocumentRef, claim_position
 from fund.portal.sign_in import PortalSession, claim_of_session
 from workflows import engine
 
 CLAIMANT_UPLOADER = "claimant"  # Document.uploaded_by for the claimant's own uploads
+OFFICE_UPLOAD_ROLES = ("intake",)  # who adds documents handed in at the office to a claim
 REASON_MIN, REASON_MAX = 10, 4000
 
 
@@ -47,22 +51,52 @@ def upload_documents(session: PortalSession, files: list[UploadedFile], now: dat
     ``respond_by``), and while intake's check is to come (after submission, or after requested
     documents were sent: more join that check, several times over). All or nothing: one
     refused file refuses the request and nothing is stored. Raises Invalid (422) naming each
-    file's problem, Conflict (409) when the claim does not take documents now.
+    file's problem, Conflict (409) with ``deadline_passed`` or ``claim_closed`` when the claim
+    takes no documents now.
+
+    "Open" is any time until the claim's process ends or it is withdrawn, several times over
+    (also after a decision, e.g. with a reconsideration request); a document arriving after a
+    decision is marked ``after_decision`` for an officer to look at (:mod:`fund.claims.late_documents`).
     """
-    claim = claim_of_session(session)
+    return _store_documents(claim_of_session(session), files, now, CLAIMANT_UPLOADER, PORTAL_ACTOR)
+
+
+def upload_documents_at_office(
+    officer: User, reference: str, files: list[UploadedFile], now: datetime
+) -> list[DocumentRef]:
+    """Intake adds documents the claimant handed in at the office (or sent by post) to their claim.
+
+    The same checks, moments and effects as the claimant's own upload (:func:`upload_documents`):
+    accepted only while the claim takes documents; when it waits for the requested ones, only those
+    kinds, and ``documents_submitted`` is delivered with the officer as its actor. Forbidden
+    without the intake role; the documents record the officer as their uploader.
+    """
+    require_role(officer, *OFFICE_UPLOAD_ROLES)
+    claim = get_claim(officer, reference)
+    return _store_documents(claim, files, now, officer.username, officer.username)
+
+
+def _store_documents(
+    claim: Claim, files: list[UploadedFile], now: datetime, uploaded_by: str, actor: str
+) -> list[DocumentRef]:
     try:
         instance = lock_instance(claim)
         position = claim_position(claim, now)
         if not position.can_upload:
-            code = "deadline_passed" if DOCUMENTS_SUBMITTED in position.waiting else "nothing_requested"
+            code = "deadline_passed" if DOCUMENTS_SUBMITTED in position.waiting else "claim_closed"
             raise Conflict(
-                "the fund asked for no documents now"
-                if code == "nothing_requested"
+                "the claim is closed: it takes no more documents"
+                if code == "claim_closed"
                 else "the deadline for sending the requested documents has passed",
                 {"files": [code]},
             )
-        checked = checked_files(files, set(document_labels(claim_process(claim.id))))
-        documents = new_documents(claim.id, checked, CLAIMANT_UPLOADER, now)
+        # While the fund waits for the documents it asked for, only those kinds are taken.
+        requested = set(position.data.get("missing_documents") or []) if position.documents_until else set()
+        checked = checked_files(files, requested or set(document_labels(claim_process(claim.id))))
+        documents = new_documents(claim.id, checked, uploaded_by, now)
+        late = received_after_decision(position.status)
+        for document in documents:
+            document.after_decision = late
         db.session.add_all(documents)
         db.session.flush()
         if position.documents_until is not None:
@@ -74,7 +108,7 @@ def upload_documents(session: PortalSession, files: list[UploadedFile], now: dat
             run_engine_command(
                 claim,
                 MESSAGE_DELIVERED,
-                PORTAL_ACTOR,
+                actor,
                 now,
                 {"message": DOCUMENTS_SUBMITTED, "payload": payload},
                 lambda process, state, ctx: engine.deliver_message(
@@ -82,7 +116,11 @@ def upload_documents(session: PortalSession, files: list[UploadedFile], now: dat
                 ),
                 instance=instance,
             )
-        refs = [DocumentRef(d.id, d.code, d.filename, fund_date(d.uploaded_at)) for d in documents]
+        refs = [
+            DocumentRef(d.id, d.code, d.filename, fund_date(d.uploaded_at), d.size, d.uploaded_at,
+                        d.uploaded_by == CLAIMANT_UPLOADER)
+            for d in documents
+        ]  # fmt: skip
     except Exception:
         db.session.rollback()
         raise

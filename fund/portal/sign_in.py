@@ -198,9 +198,13 @@ def session_for_new_claim(submitted: SubmittedClaim, now: datetime) -> PortalSes
 
 
 def claim_of_session(session: PortalSession) -> Claim:
-    """The session's claim; Unauthenticated (401) if the session names no such claim."""
+    """The session's claim; Unauthenticated (401) if the session names no such claim, or was
+    signed in before the claim's access code was replaced (fund.claims.access_codes)."""
     valid_id = isinstance(session.claim_id, int) and 0 < session.claim_id < 2**31  # the column's range
     claim = db.session.get(Claim, session.claim_id) if valid_id else None
     if claim is None or claim.reference != session.reference:
+        raise Unauthenticated("this portal session is not valid; sign in again", {"": ["session_invalid"]})
+    changed = claim.access_code_changed_at
+    if changed is not None and session.signed_in_at < changed:  # signed in with a code since replaced
         raise Unauthenticated("this portal session is not valid; sign in again", {"": ["session_invalid"]})
     return claim

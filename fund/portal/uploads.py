@@ -77,3 +77,16 @@ def files_for_requested(codes: list[str]) -> tuple[list[UploadedFile], dict[str,
             if read is not None:
                 files.append(read)
     return files, errors
+
+
+def attached_files(field: str) -> tuple[list[UploadedFile], dict[str, list[str]]]:
+    """The files chosen in the multiple input ``field`` (a message's attachments), with no kind of
+    document; problems under ``field``. The service checks them again, with the count."""
+    files: list[UploadedFile] = []
+    errors: dict[str, list[str]] = {}
+    for upload in request.files.getlist(field):
+        if upload is not None and upload.filename:
+            read = _read(upload, "", field, errors)
+            if read is not None:
+                files.append(read)
+    return files, errors

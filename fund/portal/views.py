@@ -30,7 +30,11 @@ from fund.common.time import fund_date
 from fund.portal import (
     apply_views,  # noqa: F401  (the application steps: their routes are on the same blueprint)
     contacts,  # noqa: F401  (how to reach the fund: the contacts page and every page's footer)
+    crisis_help,  # noqa: F401  (help from a crisis centre, if wanted: its route is on the same blueprint)
+    lost_code_views,  # noqa: F401  (a lost access code: its routes are on the same blueprint)
     messages,
+    own_details,  # noqa: F401  (the claimant's own details: their routes are on the same blueprint)
+    sent_documents,
     words,
 )
 from fund.portal.guard import current_claimant, forget_claimant, init_session, remember_claimant
@@ -39,6 +43,7 @@ from fund.portal.requests import REASON_MAX, REASON_MIN
 from fund.portal.uploads import (
     ACCEPT,
     SLOTS_AT_SUBMISSION,
+    attached_files,
     document_codes,
     files_for_requested,
     files_with_chosen_kinds,
@@ -67,6 +72,9 @@ def _portal_error(status: int, message: str):
 def _service_error(error: ServiceError):
     if isinstance(error, portal_service.PortalLocked):
         return _locked(error)
+    if error.http_status == 401:  # the session's claim is gone or its access code was replaced
+        forget_claimant()
+        return redirect(url_for("portal.sign_in"), code=303)
     if error.http_status == 404:
         return _portal_error(404, gettext("We could not find this page. It may belong to another claim."))
     if error.http_status == 409:
@@ -181,6 +189,7 @@ def _status_page(
         reason_max=REASON_MAX,
         message_max=messages.MAX_MESSAGE,
         message_text=message_text,
+        sent=sent_documents,  # the documents section: what was sent, sizes, why it is closed
         # The kinds to choose from, for the upload form while intake's check is to come (read only then).
         document_codes=document_codes() if view.can_upload and not view.requested_documents else (),
         slots=range(1, SLOTS_AT_SUBMISSION + 1),
@@ -200,6 +209,11 @@ def status():
             "Thank you. Your request has been sent; another officer will look at the claim."
         ),
         "message": gettext("Thank you. Your message has been sent to the Fund."),
+        "details": gettext("Your contact details have been changed."),
+        "bank_account": gettext(
+            "Your request has been sent. An officer of the Fund will check the new account."
+        ),
+        "withdrawn": gettext("Your claim has been withdrawn. We have sent you a confirmation by e-mail."),
     }
     return _status_page(portal_session, notice=notices.get(notice, ""))
 
@@ -225,8 +239,8 @@ def documents():
         return sign_in_first
     now = claimant_now()
     view = portal_service.claimant_view(portal_session, now)
-    if not view.can_upload:
-        return _status_page(portal_session, 409, notice=gettext("No documents are needed from you now."))
+    if not view.can_upload:  # the page says why (the claim is closed) and how to reach the fund
+        return _status_page(portal_session, 409)
     if view.requested_documents:
         files, errors = files_for_requested(list(view.requested_documents))
     else:  # intake's check is to come: more documents join it, each with the kind chosen
@@ -240,7 +254,7 @@ def documents():
     except Invalid as refused:  # the service's own checks, e.g. too many files at once
         problems = [problem for found in refused.fields.values() for problem in found]
         return _status_page(portal_session, 422, errors={"files": problems})
-    return redirect(url_for("portal.status", done="uploaded"), code=303)
+    return redirect(url_for("portal.status", done="uploaded") + "#documents", code=303)
 
 
 @portal_blueprint.post("/portal/reconsideration", endpoint="reconsideration")
@@ -263,13 +277,33 @@ def message():
     if sign_in_first:
         return sign_in_first
     text = request.form.get("message", "")
+    files, problems = attached_files("message_files")
     try:
-        messages.write_to_fund(portal_session, text, claimant_now())
+        if problems:
+            raise Invalid("the files were not accepted", problems)
+        messages.write_to_fund(portal_session, text, claimant_now(), files)
     except Invalid as refused:
-        return _status_page(
-            portal_session, 422, errors=refused.fields, message_text=text[: messages.MAX_MESSAGE * 2]
-        )
+        errors = {  # the service names files by their place; the page has one input for them all
+            ("message_files" if name.startswith("files") else name): found
+            for name, found in refused.fields.items()
+        }
+        return _status_page(portal_session, 422, errors=errors, message_text=text[: messages.MAX_MESSAGE * 2])
     return redirect(url_for("portal.status", done="message") + "#messages", code=303)
+
+
+@portal_blueprint.get("/portal/messages/files/<int:file_id>", endpoint="message_file")
+def message_file(file_id: int):
+    """A file attached to a message of the signed-in claim (theirs or the fund's), as a download."""
+    portal_session, sign_in_first = _session_or_sign_in()
+    if sign_in_first:
+        return sign_in_first
+    found = messages.message_file(portal_session, file_id)
+    response = send_file(
+        BytesIO(found.content), mimetype=found.content_type, as_attachment=True, download_name=found.filename
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def today_in_almaty() -> str:

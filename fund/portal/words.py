@@ -44,10 +44,15 @@ FIELD_LABELS = {
     "access_code": lazy_gettext("Access code"),
     "reason": lazy_gettext("Why the decision should be looked at again"),
     "message": lazy_gettext("Your message to the Fund"),
+    "confirm": lazy_gettext("Confirmation"),
+    "withdraw": lazy_gettext("Withdraw the claim"),
 }
 
 _ERRORS = {
     "required": lazy_gettext("Please answer this question."),
+    "reference_invalid": lazy_gettext(
+        "Please write the claim reference as in your letters, for example VCF-2026-000123."
+    ),
     "text_invalid": lazy_gettext("Please write this answer as text."),
     "name_length": lazy_gettext(
         "Please write the full name as in the identity document (2 to 200 characters)."
@@ -110,6 +115,30 @@ _ERRORS = {
     "too_many": lazy_gettext("Please send at most 10 files at a time."),
     "reason_length": lazy_gettext("Please write at least a sentence, and at most 4000 characters."),
     "message_length": lazy_gettext("Please write your message: at most 4000 characters."),
+    # The claimant's own details (fund.claims.claimant_requests).
+    "no_change": lazy_gettext("These are the details the Fund already has. Change at least one of them."),
+    "same_account": lazy_gettext("This is the account the Fund already has for the payment."),
+    "request_pending": lazy_gettext(
+        "You have already asked for a new account. Please wait for the Fund's answer to that request."
+    ),
+    "claim_ended": lazy_gettext(
+        "The claim has ended: a new account cannot be asked for. Please contact the Fund."
+    ),
+    "payment_in_batch": lazy_gettext(
+        "The payment is already being prepared, so the account cannot be changed here. "
+        "Please contact the Fund."
+    ),
+    "account_set_by_fund": lazy_gettext(
+        "An officer entered the account after a failed payment. To change it, please contact the Fund."
+    ),
+    "granted": lazy_gettext(
+        "Compensation has been granted on this claim, so it cannot be withdrawn online. "
+        "Please contact the Fund."
+    ),
+    "decided": lazy_gettext(
+        "This claim has been decided, so it cannot be withdrawn online. Please contact the Fund."
+    ),
+    "ended": lazy_gettext("This claim has already ended."),
 }
 _CHECK_ANSWER = lazy_gettext("Please check this answer.")
 
@@ -204,6 +233,7 @@ STATUS_SENTENCES = {
     "closed_incomplete": lazy_gettext(
         "The claim was closed because the requested documents did not arrive in time. You may apply again."
     ),
+    "withdrawn": lazy_gettext("You withdrew this claim. The Fund does not examine it any further."),
 }
 
 # What happens next, by the key the portal service gives (``claimant_view(...).next_step``).

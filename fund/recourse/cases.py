@@ -352,7 +352,8 @@ def _record_recovery(user: User, recourse_case: RecourseCase, form: RecoveryInpu
     if debt is None:
         errors["debt_id"] = ["choose one of the case's offenders"]
     amount_text = form.amount_kzt.strip().replace(" ", "").replace(",", "")
-    amount = int(amount_text) if amount_text.isdigit() else None
+    # ASCII digits only: str.isdigit() also takes "²", which int() then refuses.
+    amount = int(amount_text) if amount_text.isascii() and amount_text.isdigit() else None
     if amount is None or amount <= 0:
         errors["amount_kzt"] = ["must be a positive whole number of tenge"]
     received_on = _day(form.received_on, "received_on", fund_date(now), errors)

@@ -53,6 +53,7 @@ STATUS_ORDER = (
     "rejected",
     "reconsideration",
     "closed_incomplete",
+    "withdrawn",
 )
 CATEGORY_ORDER = tuple(CATEGORY_LABELS)  # the categories of the rules, "to verify" and "ineligible" last
 # Age bands of open claims, in days: (label, more than, at most); the last has no upper bound.

@@ -16,6 +16,7 @@ NAV = [
         ("intake", "reviewer", "approver", "finance", "auditor", "admin"),
     ),
     ("officer.register_paper_claim", lazy_gettext("Register a paper claim"), ("intake",)),
+    ("access_codes.index", lazy_gettext("Lost access codes"), ("intake",)),
     ("dashboard.index", lazy_gettext("Dashboard"), ("approver", "admin", "auditor")),
     ("audit.index", lazy_gettext("Audit"), ("auditor", "admin")),
     ("incidents.index", lazy_gettext("Incidents"), ("intake", "finance", "admin")),

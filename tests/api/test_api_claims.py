@@ -94,17 +94,23 @@ def test_the_access_code_and_reference_may_be_typed_in_lower_case(client, submit
     assert response.get_json()["reference"] == answer["reference"]
 
 
-def test_a_wrong_code_and_an_unknown_reference_get_the_same_not_found(client, submit, clock):
+def test_a_wrong_code_and_an_unknown_reference_get_the_same_not_found_no_code_a_401(client, submit, clock):
     answer = submit()
     other = submit()
 
     wrong_code = status_of(client, answer["reference"], other["access_code"])
     unknown_reference = status_of(client, "VCF-2026-999999", answer["access_code"])
     no_code = client.get(f"/api/v1/claims/{answer['reference']}/status")
+    no_code_unknown = client.get("/api/v1/claims/VCF-2026-999999/status")
 
     assert error_of(wrong_code, 404)["code"] == "not_found"
-    assert wrong_code.get_json() == unknown_reference.get_json() == no_code.get_json()
-    assert no_code.status_code == unknown_reference.status_code == 404
+    assert wrong_code.get_json() == unknown_reference.get_json()
+    assert unknown_reference.status_code == 404
+    # No code at all: the header is named, the same answer whether the reference exists or not.
+    assert error_of(no_code, 401)["fields"] == {
+        "X-Access-Code": ["is required: the claim's access code, given once when the claim was submitted"]
+    }
+    assert no_code.get_json() == no_code_unknown.get_json() and no_code_unknown.status_code == 401
 
 
 def test_the_acknowledgement_letter_is_issued_at_submission_and_listed_in_the_status(client, submit, clock):

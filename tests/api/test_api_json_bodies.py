@@ -20,7 +20,16 @@ import pytest
 from sqlalchemy import func, select
 
 from fund.extensions import db
-from fund.models import ApiToken, Claim, Claimant, WorkflowEvent
+from fund.models import (
+    ApiToken,
+    Claim,
+    Claimant,
+    ClaimMessage,
+    Conviction,
+    PayoutBatch,
+    RecoveredPayment,
+    WorkflowEvent,
+)
 from tests.conftest import DOCUMENTS_COMPLETE, PASSWORD, claim_body, error_of, make_iin, stored_claim
 
 # What a client may spell in a JSON string; an error names a key holding it by the same escape.
@@ -39,7 +48,16 @@ TOO_BIG = [
 ]
 
 # POST routes of /api/v1 that read no body, so that nothing sent with them is stored.
-TAKE_NO_BODY = {"/api/v1/claims/<reference>/replay"}  # read-only: replays the stored history
+TAKE_NO_BODY = {
+    "/api/v1/claims/<reference>/replay",  # read-only: replays the stored history
+    # A payout batch's decisions and its files: the batch in the address is all they take.
+    "/api/v1/payout-batches/<int:batch_id>/approve",
+    "/api/v1/payout-batches/<int:batch_id>/cancel",
+    "/api/v1/payout-batches/<int:batch_id>/register.csv",
+    "/api/v1/payout-batches/<int:batch_id>/pain001.xml",
+}
+# POST routes of /api/v1 that take multipart/form-data only (a JSON body is refused, 400).
+TAKE_MULTIPART_ONLY = {"/api/v1/claims/<reference>/documents", "/api/v1/payout-results"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +119,37 @@ def endpoints(client, staff, officers, submit, awaiting_payment, clock) -> dict[
         return lambda body: client.post(url, data=body, content_type="application/json", headers=headers)
 
     messages = f"/api/v1/claims/{awaiting_payment}/messages"
+    conviction = {"erdr_number": "251750010001234", "court": "Court", "verdict_date": "2026-02-20",
+                  "verdict_number": "1-101/2026", "offenders": [{"full_name": "Ерлан Жұмабаев"}]}  # fmt: skip
+    recovery = {"debt_id": 1, "amount_kzt": 1000, "received_on": "2026-03-01", "treasury_reference": "TR-1"}
     return {
+        "/api/v1/convictions": Endpoint(
+            "/api/v1/convictions",
+            post("/api/v1/convictions", "farida"),
+            lambda: db.session.scalar(select(func.count()).select_from(Conviction)),
+            values=(
+                Place({**conviction, "court": "Court " + PLACE}, "court"),
+                Place({**conviction, "offenders": [{"full_name": "Ерлан " + PLACE}]}, "offenders.full_name"),
+            ),
+            keys=(Place({**conviction, PLACE: "x"}, PLACE),),
+            numbers=(Place({**conviction, "verdict_number": PLACE}, "verdict_number"),),
+        ),
+        "/api/v1/payout-batches": Endpoint(
+            "/api/v1/payout-batches",
+            post("/api/v1/payout-batches", "farida"),
+            lambda: db.session.scalar(select(func.count()).select_from(PayoutBatch)),
+            values=(Place({"category": "torture" + PLACE}, "category"),),
+            keys=(Place({PLACE: "torture"}, PLACE),),
+            numbers=(Place({"decided_from": PLACE}, "decided_from"),),
+        ),
+        "/api/v1/claims/<reference>/recourse/payments": Endpoint(
+            "/api/v1/claims/<reference>/recourse/payments",
+            post(f"/api/v1/claims/{reference}/recourse/payments", "farida"),
+            lambda: db.session.scalar(select(func.count()).select_from(RecoveredPayment)),
+            values=(Place({**recovery, "treasury_reference": "TR " + PLACE}, "treasury_reference"),),
+            keys=(Place({**recovery, "no" + PLACE + "te": "x"}, "no" + PLACE + "te"),),
+            numbers=(Place({**recovery, "amount_kzt": PLACE}, "amount_kzt"),),
+        ),
         "/api/v1/claims": Endpoint(
             "/api/v1/claims",
             post("/api/v1/claims"),
@@ -141,6 +189,14 @@ def endpoints(client, staff, officers, submit, awaiting_payment, clock) -> dict[
             ),
             keys=(Place({**DOCUMENTS_COMPLETE, "no" + PLACE + "te": "x"}, "no" + PLACE + "te"),),
             numbers=(Place({**DOCUMENTS_COMPLETE, "note": PLACE}, "note"),),
+        ),
+        "/api/v1/claims/<reference>/conversation": Endpoint(  # multipart too; JSON for words only
+            "/api/v1/claims/<reference>/conversation",
+            post(f"/api/v1/claims/{reference}/conversation", "ivan"),
+            lambda: db.session.scalar(select(func.count()).select_from(ClaimMessage)),
+            values=(Place({"message": "Когда? " + PLACE}, "message"),),
+            keys=(Place({"message": "Когда?", PLACE: "x"}, PLACE),),
+            numbers=(Place({"message": PLACE}, "message"),),
         ),
         "/api/v1/claims/<reference>/messages/<name>": Endpoint(
             "/api/v1/claims/<reference>/messages/<name>",
@@ -190,7 +246,7 @@ def test_every_post_route_that_reads_a_body_is_in_this_fuzz(app, endpoints):
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/") and "POST" in (rule.methods or ())
     }
-    assert posted == set(endpoints) | TAKE_NO_BODY
+    assert posted == set(endpoints) | TAKE_NO_BODY | TAKE_MULTIPART_ONLY
 
 
 @pytest.mark.parametrize("spelled", SURROGATES)

@@ -144,12 +144,12 @@ def test_a_letter_that_fails_to_render_leaves_the_decision_standing_and_the_work
     reference = submit()["reference"]
     officers.check_documents(reference)
     officers._step(reference, "review_torture", TORTURE_REVIEW_APPROVE, "rita")
-    real_render = fund.letters.service.render_letter
+    real_render = fund.letters.service.render_letter_and_place
 
     def broken(content):
         raise OSError("the font file cannot be read")
 
-    monkeypatch.setattr(fund.letters.service, "render_letter", broken)
+    monkeypatch.setattr(fund.letters.service, "render_letter_and_place", broken)
     answer = officers.complete(
         officers.task(reference, "approval", "alma")["id"], {"decision": "approve"}, "alma"
     )
@@ -157,7 +157,7 @@ def test_a_letter_that_fails_to_render_leaves_the_decision_standing_and_the_work
     assert answer.status_code == 200, answer.get_json()
     assert claim_row(reference).status == "approved"
     assert [letter.status for letter in letters_of(reference)] == ["issued", "due"]
-    monkeypatch.setattr(fund.letters.service, "render_letter", real_render)
+    monkeypatch.setattr(fund.letters.service, "render_letter_and_place", real_render)
 
     done = run_round(lambda: LATER)
 

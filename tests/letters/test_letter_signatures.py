@@ -282,9 +282,8 @@ def test_the_signing_time_is_the_issuing_time_given_not_the_wall_clock(submit, c
 # --- poppler's pdfsig -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pdfsig(signing, tmp_path):
-    """``pdfsig`` on a file, with an NSS database that trusts the demo root; returns its report."""
+def pdfsig_report(tmp_path, roots):  # noqa: ANN001, ANN201
+    """``pdfsig`` on a file, with an NSS database that trusts the root certificates ``roots``."""
     if not (shutil.which("pdfsig") and shutil.which("certutil")):
         if os.environ.get("FUND_REQUIRE_PDFSIG"):
             pytest.fail(
@@ -294,8 +293,9 @@ def pdfsig(signing, tmp_path):
     nss = f"sql:{tmp_path / 'nss'}"
     (tmp_path / "nss").mkdir()
     subprocess.run(["certutil", "-N", "-d", nss, "--empty-password"], check=True)
-    trust = ["certutil", "-A", "-d", nss, "-n", "fund demo root", "-t", "C,C,C", "-i", str(signing.root_pem)]
-    subprocess.run(trust, check=True)
+    for position, root in enumerate(roots):
+        trust = ["certutil", "-A", "-d", nss, "-n", f"fund root {position}", "-t", "C,C,C", "-i", str(root)]
+        subprocess.run(trust, check=True)
 
     def report(pdf: bytes) -> str:
         path = tmp_path / "letter.pdf"
@@ -303,6 +303,12 @@ def pdfsig(signing, tmp_path):
         return subprocess.run(["pdfsig", "-nssdir", nss, str(path)], capture_output=True, text=True).stdout
 
     return report
+
+
+@pytest.fixture
+def pdfsig(signing, tmp_path):
+    """``pdfsig`` on a file, with an NSS database that trusts the demo root; returns its report."""
+    return pdfsig_report(tmp_path, [signing.root_pem])
 
 
 @pytest.mark.parametrize("language", texts.LANGUAGES)

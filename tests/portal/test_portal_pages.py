@@ -171,7 +171,10 @@ def test_the_check_step_shows_every_answer_and_no_victim_answers_of_a_victim(cli
     assert shown["E-mail (if you have one)"] == "Not given"
     assert shown["Consent"] == "Given"
     assert "Their full name" not in shown and "Typed by mistake" not in shown.values()
-    assert len(shown) == 15
+    # The optional crisis-centre question (tests/portal/test_crisis_help_pages.py), not answered.
+    crisis_answer = shown["Would you like a crisis centre to contact you?"]
+    assert crisis_answer == "Not answered: no crisis centre will be asked"
+    assert len(shown) == 16
 
 
 def test_a_representatives_check_step_shows_the_child(client, portal_clock):
@@ -280,7 +283,9 @@ def test_after_requested_documents_are_sent_more_can_still_be_added(client, subm
     assert "report-page-2.pdf" in text_of(client.get("/portal/status"))
 
 
-def test_a_rejected_claim_page_does_not_point_to_a_form_it_does_not_have(app, client, monkeypatch):
+def test_a_rejected_claim_page_has_the_documents_form_its_reconsideration_hint_points_to(
+    app, client, monkeypatch
+):
     filed = file_claim()
     reject(filed, decided_at=T0 + timedelta(days=2))
     monkeypatch.setattr("fund.portal.pages.utc_now", lambda: T0 + timedelta(days=3))
@@ -289,8 +294,9 @@ def test_a_rejected_claim_page_does_not_point_to_a_form_it_does_not_have(app, cl
     shown = client.get("/portal/status")
 
     tree = page(shown)
-    assert tree.xpath("//form[@action='/portal/reconsideration']")
-    assert not tree.xpath("//form[@action='/portal/documents']")
+    forms = [form.get("action") for form in tree.xpath("//form")]
+    assert "/portal/reconsideration" in forms and "/portal/documents" in forms
+    # "above" is true: documents can be sent with the request, and their form comes first.
+    assert forms.index("/portal/documents") < forms.index("/portal/reconsideration")
     hint = tree.get_element_by_id("reason-hint").text_content()
-    assert "above" not in hint
-    assert hint == "In your own words. If you have new facts or documents, describe them here."
+    assert hint == "In your own words. You can also send new documents above."

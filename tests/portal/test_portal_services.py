@@ -316,7 +316,8 @@ def test_while_officers_work_the_claim_the_next_step_is_theirs_with_their_due_da
     due = db.session.scalar(select(HumanTask.due_at).where(HumanTask.name == "review_torture"))
     assert (view.status, view.next_step) == ("under_review", "officer_review")
     assert view.due_on == (due + timedelta(hours=5)).date()
-    assert (view.can_upload, view.requested_documents, view.reconsideration_until) == (False, [], None)
+    # More documents may still be sent: they join the review (the claim is open).
+    assert (view.can_upload, view.requested_documents, view.reconsideration_until) == (True, [], None)
 
 
 def test_an_approved_claim_waits_for_the_treasury_without_a_date_and_a_paid_one_for_nothing(app):
@@ -329,7 +330,8 @@ def test_an_approved_claim_waits_for_the_treasury_without_a_date_and_a_paid_one_
 
     assert (approved.status, approved.next_step, approved.due_on) == ("approved", "payment", None)
     assert "approval" in [letter.kind for letter in approved.letters]
-    assert (approved.can_upload, approved.reconsideration_until) == (False, None)
+    # Open until paid: a document sent now is marked as received after the decision.
+    assert (approved.can_upload, approved.reconsideration_until) == (True, None)
 
     farida = create_user("farida", PASSWORD, OFFICER_ROLES["farida"], T0)
     deliver_message(
@@ -337,6 +339,7 @@ def test_an_approved_claim_waits_for_the_treasury_without_a_date_and_a_paid_one_
     )
     paid = claimant_view(filed.session, T0 + timedelta(days=10))
     assert (paid.status, paid.next_step, paid.due_on, paid.can_upload) == ("paid", "none", None, False)
+    assert paid.uploads_closed_because == "paid"
 
 
 def test_a_rejected_claim_shows_the_reconsideration_window_while_it_is_open(app):

@@ -184,14 +184,18 @@ def test_too_many_files_or_none_at_all_are_refused(app):
     assert none.fields == {"files": ["required"]}
 
 
-def test_documents_nobody_asked_for_are_refused_once_intake_has_checked(app):
+def test_documents_nobody_asked_for_join_the_review_once_intake_has_checked(app):
     filed = file_claim()
     under_review(filed)
+    events_before = stored_claim(filed.reference).event_count
 
-    refused = refused_upload(filed.session, [UploadedFile("identity_document", "p.pdf", PDF)])
+    upload_documents(
+        filed.session, [UploadedFile("identity_document", "p.pdf", PDF)], T0 + timedelta(hours=2)
+    )
 
-    assert (refused.http_status, refused.fields) == (409, {"files": ["nothing_requested"]})
-    assert claimant_view(filed.session, T0 + timedelta(hours=2)).can_upload is False
+    # Stored for the reviewer, with no command on the process (it waits for no message).
+    assert stored_claim(filed.reference).event_count == events_before
+    assert claimant_view(filed.session, T0 + timedelta(hours=2)).can_upload is True
 
 
 # --- requested documents move the claim on -----------------------------------------------------------

@@ -58,10 +58,13 @@ def test_a_claimant_signs_in_and_reads_the_status_in_their_language(client, subm
     assert "года." in text_of(page) and "г.." not in text_of(page)  # "sent on 5 May 2026." reads right
 
 
-def test_the_status_page_reads_the_claim_in_five_statements_without_any_file(client, submit, officers):
+def test_the_status_page_reads_the_claim_in_seven_statements_without_any_file(client, submit, officers):
     """The claim, its process state (with the due date of the officer's step it waits for), its
-    letters, its documents, its messages with the fund: five statements (and the transaction's BEGIN
-    and end), no PDF, no upload.
+    letters, its documents, its messages with the fund, the claimant's own details (contact details,
+    account request, what they may do: fund.claims.claimant_requests.own_details), whether the
+    claimant asked for a crisis centre (fund.claims.crisis_referrals; the regions offered are kept
+    in the process, like the contact points): seven statements (and the transaction's BEGIN and
+    end), no PDF, no upload.
     The process's files are read once per version and kept: the first page is not counted."""
     claim = submit()
     officers.check_documents(claim["reference"], DOCUMENTS_MISSING)  # two letters, documents asked
@@ -80,7 +83,7 @@ def test_the_status_page_reads_the_claim_in_five_statements_without_any_file(cli
         event.remove(db.engine, "before_cursor_execute", on_statement)
 
     assert page.status_code == 200 and "/portal/letters/" in page.get_data(as_text=True)  # listed
-    assert len(statements) <= 5, "\n".join(statements)
+    assert len(statements) <= 7, "\n".join(statements)
     assert not [text for text in statements if "letters.pdf" in text or "documents.content" in text]
 
 

@@ -135,6 +135,7 @@ def test_claims_are_counted_by_status_and_by_category(fund_at_work):
         "rejected": 1,
         "reconsideration": 0,
         "closed_incomplete": 0,
+        "withdrawn": 0,  # withdrawn by the claimant (fund.claims.claimant_requests)
     }
     by_category = {row.code: row.count for row in table.by_category}
     assert by_category == {

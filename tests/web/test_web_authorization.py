@@ -118,6 +118,14 @@ MATRIX = [
           only("admin", answer=404)),
     Route("/admin/contact-points/<int:point_id>", "POST", "/admin/contact-points/999999",
           only("admin", answer=404)),
+    # Crisis centres (issue 15, point 8): none exists in these tests, as for the contact points.
+    Route("/admin/crisis-centres", "GET", "/admin/crisis-centres", only("admin")),
+    Route("/admin/crisis-centres/new", "GET", "/admin/crisis-centres/new", only("admin")),
+    Route("/admin/crisis-centres/new", "POST", "/admin/crisis-centres/new", only("admin", answer=422)),
+    Route("/admin/crisis-centres/<int:centre_id>", "GET", "/admin/crisis-centres/999999",
+          only("admin", answer=404)),
+    Route("/admin/crisis-centres/<int:centre_id>", "POST", "/admin/crisis-centres/999999",
+          only("admin", answer=404)),
     Route("/admin/mci-rates", "GET", "/admin/mci-rates", only("admin")),
     Route("/admin/mci-rates", "POST", "/admin/mci-rates", only("admin", answer=422)),
     Route("/admin/processes", "GET", "/admin/processes", only("admin")),
@@ -150,14 +158,40 @@ MATRIX = [
           only("finance", answer=409)),
     Route("/incidents/<reference>/retry", "POST", "/incidents/{claim}/retry",
           only("intake", "finance", "admin", answer=302)),
+    # Lost access codes: intake's (tests/claims/test_lost_access_codes.py); no request 999999 exists.
+    Route("/access-codes", "GET", "/access-codes", only("intake")),
+    Route("/access-codes/<int:request_id>", "GET", "/access-codes/999999", only("intake", answer=404)),
+    Route("/access-codes/<int:request_id>/issue", "POST", "/access-codes/999999/issue",
+          only("intake", answer=404)),
+    Route("/access-codes/<int:request_id>/refuse", "POST", "/access-codes/999999/refuse",
+          only("intake", answer=404)),
     # The supervisor's desk: none of these roles is a supervisor (tests/officers/test_supervision.py).
     Route("/supervision", "GET", "/supervision", only()),
     Route("/supervision/tasks/<task_id>/assign", "POST", "/supervision/tasks/{approval_task}/assign", only()),
+    # Service levels: supervisors only (tests/operations/test_service_levels.py).
+    Route("/supervision/service-levels", "GET", "/supervision/service-levels", only()),
     # Internal notes: the officers who work claims; an empty note is not saved (back to the claim).
     Route("/claims/<reference>/notes", "POST", "/claims/{claim}/notes", only(*PERSONAL_DATA, answer=302)),
     # Answers to the claimant: the officers who work claims; an empty answer is refused (the claim page, 422).
     Route("/claims/<reference>/messages", "POST", "/claims/{claim}/messages",
           only(*PERSONAL_DATA, answer=422)),
+    # A claimant's request for a crisis centre: intake and reviewers only. {claim}'s claimant asked
+    # for none: opening shows the claim page, recording it passed on is a conflict
+    # (tests/officers/test_crisis_referral_pages.py).
+    Route("/claims/<reference>/crisis-referral", "POST", "/claims/{claim}/crisis-referral",
+          only("intake", "reviewer")),
+    Route("/claims/<reference>/crisis-referral/passed-on", "POST",
+          "/claims/{claim}/crisis-referral/passed-on", only("intake", "reviewer", answer=409)),
+    # A file of a message: the roles that see personal data (no file 999999: they are told so).
+    Route("/claims/<reference>/message-files/<int:file_id>", "GET", "/claims/{claim}/message-files/999999",
+          only(*PERSONAL_DATA, answer=404)),
+    # A claimant's new bank account: intake decides (no request 999999: intake is told so).
+    Route("/claims/<reference>/bank-account-requests/<int:request_id>", "POST",
+          "/claims/{claim}/bank-account-requests/999999", only("intake", answer=404),
+          data=(("decision", "confirm"),)),
+    # Anyone may check an uploaded letter's file; a form without a file is refused.
+    Route("/verify", "GET", "/verify", expect(staff=200, anonymous=200)),
+    Route("/verify", "POST", "/verify", expect(staff=400, anonymous=400)),
     # Public: anyone may check a letter (the code is what proves it); no sign-in needed.
     Route("/verify/<number>", "GET", "/verify/{letter_number}", expect(staff=200, anonymous=200)),
     Route("/verify/<number>", "POST", "/verify/{letter_number}", expect(staff=400, anonymous=400)),
@@ -185,12 +219,27 @@ MATRIX = [
     Route("/portal/sign-in", "GET", "/portal/sign-in", expect(staff=200, anonymous=200)),
     Route("/portal/sign-in", "POST", "/portal/sign-in", expect(staff=401, anonymous=401),
           data=(("reference", "VCF-2026-999999"), ("access_code", "not-the-code"))),
+    # A lost access code: anyone may ask (empty answers are named back, 422); the next page is the same
+    # whether the answers matched a claim or not.
+    Route("/portal/lost-code", "GET", "/portal/lost-code", expect(staff=200, anonymous=200)),
+    Route("/portal/lost-code", "POST", "/portal/lost-code", expect(staff=422, anonymous=422)),
+    Route("/portal/lost-code/asked", "GET", "/portal/lost-code/asked", expect(staff=200, anonymous=200)),
     Route("/portal/status", "GET", "/portal/status", expect(staff=303, anonymous=303)),
+    # The claimant's own details, new bank account, withdrawal and message files: a portal session first.
+    Route("/portal/details", "GET", "/portal/details", expect(staff=303, anonymous=303)),
+    Route("/portal/details", "POST", "/portal/details", expect(staff=303, anonymous=303)),
+    Route("/portal/bank-account", "GET", "/portal/bank-account", expect(staff=303, anonymous=303)),
+    Route("/portal/bank-account", "POST", "/portal/bank-account", expect(staff=303, anonymous=303)),
+    Route("/portal/withdraw", "GET", "/portal/withdraw", expect(staff=303, anonymous=303)),
+    Route("/portal/withdraw", "POST", "/portal/withdraw", expect(staff=303, anonymous=303)),
+    Route("/portal/messages/files/<int:file_id>", "GET", "/portal/messages/files/999999",
+          expect(staff=303, anonymous=303)),
     Route("/portal/letters/<int:letter_id>", "GET", "/portal/letters/{letter}",
           expect(staff=303, anonymous=303)),
     Route("/portal/documents", "POST", "/portal/documents", expect(staff=303, anonymous=303)),
     Route("/portal/reconsideration", "POST", "/portal/reconsideration", expect(staff=303, anonymous=303)),
     Route("/portal/messages", "POST", "/portal/messages", expect(staff=303, anonymous=303)),
+    Route("/portal/crisis-help", "POST", "/portal/crisis-help", expect(staff=303, anonymous=303)),
     Route("/portal/sign-out", "POST", "/portal/sign-out", expect(staff=303, anonymous=303)),
     Route("/sign-in", "GET", "/sign-in", expect(staff=200, anonymous=200)),
     Route("/sign-in", "POST", "/sign-in", expect(staff=401, anonymous=401),

@@ -1,0 +1,42 @@
+"""Parts the API modules' OPERATIONS share (the components they name are in fund/api/openapi.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+IDEMPOTENCY_KEY = "IdempotencyKey"  # apispec makes a component's name its $ref
+STAFF = [{"staffToken": []}]
+STAFF_OR_CLAIMANT = [{"staffToken": []}, {"claimantAccessCode": []}]
+REFERENCE = {
+    "name": "reference",
+    "in": "path",
+    "required": True,
+    "description": "The claim's reference.",
+    "schema": {"type": "string"},
+    "example": "VCF-2026-000123",
+}
+_STATUS = {
+    "BadRequest": "400",
+    "Unauthenticated": "401",
+    "Forbidden": "403",
+    "NotFound": "404",
+    "Conflict": "409",
+    "Invalid": "422",
+    "TooManyRequests": "429",
+}
+
+
+def error_responses(*names: str) -> dict[str, Any]:
+    """The shared error answers (``components/responses``) by name, under their status codes."""
+    return {_STATUS[name]: {"$ref": f"#/components/responses/{name}"} for name in names}
+
+
+def integer_path_parameter(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 0},
+    }
