@@ -439,6 +439,24 @@ def _current_data(workflow: BpmnWorkflow, live: _LiveTasks) -> dict[str, Any]:
 
 
 def _max_depth(workflow: BpmnWorkflow) -> int:
+    """How deep the workflow's task tree is (SpiffWorkflow refuses beyond 1000).
+
+    One pass over the workflow's tasks: a task is created after its parent, so the parent's depth
+    is known by then; if it ever is not, the tree is walked from its root instead.
+    """
+    depths: dict = {}
+    for task_id, task in workflow.tasks.items():
+        parent = task._parent
+        if parent is None:
+            depths[task_id] = 0
+        elif parent in depths:
+            depths[task_id] = depths[parent] + 1
+        else:
+            return _max_depth_walked(workflow)
+    return max(depths.values(), default=0)
+
+
+def _max_depth_walked(workflow: BpmnWorkflow) -> int:
     deepest, stack = 0, [(workflow.task_tree, 0)]
     while stack:
         task, depth = stack.pop()

@@ -246,7 +246,7 @@ PAPER_CLAIM_FORM = {
 # GET /claims
 CLAIM_SEARCH_RESULTS = {
     "type": "object",
-    "required": ["claims", "total", "more_than_counted", "next", "previous"],
+    "required": ["claims", "total", "more_than_counted", "sampled", "next", "previous"],
     "properties": {
         "claims": {
             "type": "array",
@@ -269,6 +269,11 @@ CLAIM_SEARCH_RESULTS = {
         },
         "total": {"type": "integer"},
         "more_than_counted": {"type": "boolean"},
+        "sampled": {
+            "type": "boolean",
+            "description": "A name part with so many matches that the pages go through a few thousand of "
+            "them (newest first among those), not all: more letters or a filter narrow the search.",
+        },
         "next": {"type": ["string", "null"], "description": "The next page's URL (cursor `after`)."},
         "previous": {"type": ["string", "null"], "description": "The previous page's URL (cursor `before`)."},
     },

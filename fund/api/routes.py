@@ -289,6 +289,7 @@ def search_claims():
             ],
             "total": results.total,
             "more_than_counted": results.more_than_counted,
+            "sampled": results.sampled,
             "next": url_for("api.search_claims", after=results.next_cursor, **keep)
             if results.next_cursor
             else None,

@@ -13,18 +13,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, delete, false, func, insert, literal_column, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from fund.claims.command_writes import CommandWrites
 from fund.claims.history import GENESIS_HASH, event_hash, event_result, rates_to_json
 from fund.claims.process_versions import process_for_version
 from fund.claims.service_clocks import clock_changes
 from fund.common import logs
 from fund.common.errors import Conflict
 from fund.common.metrics import record_command
-from fund.common.new_rows import insert_missing_statements
 from fund.extensions import db, warm_workflows
 from fund.models import (
     Claim,
@@ -48,9 +49,7 @@ Command = Callable[[ProcessSpec, str | None, CommandContext], Outcome]
 
 def mci_rates() -> tuple[tuple, ...]:
     """The MCI table as the engine takes it: (effective date, tenge) pairs."""
-    rows = db.session.execute(
-        select(MciRate.effective_from, MciRate.amount_kzt).order_by(MciRate.effective_from)
-    )
+    rows = db.session.execute(_statements()["mci_rates"])
     return tuple((day, kzt) for day, kzt in rows)
 
 
@@ -62,17 +61,31 @@ def lock_instance(claim: Claim) -> WorkflowInstance:
     so a concurrent command waits here (busy_timeout) and then reads what the other one committed,
     instead of running on a stale snapshot and failing on the event sequence at commit.
     """
+    values = {"locked_claim": claim.id}
     if db.session.get_bind().dialect.name == "sqlite":
-        instances = WorkflowInstance.__table__
-        db.session.execute(
-            instances.update().where(instances.c.claim_id == claim.id).values(version=instances.c.version)
-        )
-    return db.session.scalar(
-        select(WorkflowInstance)
-        .where(WorkflowInstance.claim_id == claim.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+        db.session.execute(_statements()["take_write_lock"], values)
+    return db.session.scalar(_statements()["lock_instance"], values)
+
+
+@cache
+def _statements() -> dict[str, Any]:
+    """The statements every command sends, built once with bound values: building a statement and
+    its cache key anew for each command cost more than sending it. (The values are named apart
+    from the columns: an UPDATE takes a value named as a column for its SET.)"""
+    instances = WorkflowInstance.__table__
+    claim_id, task_id = bindparam("locked_claim"), bindparam("locked_task")
+    claim_of_task = select(HumanTask.claim_id).where(HumanTask.id == task_id).scalar_subquery()
+    # A write that changes nothing takes SQLite's write lock.
+    no_change = update(instances).values(version=instances.c.version)
+    locked = select(WorkflowInstance).with_for_update().execution_options(populate_existing=True)
+    return {
+        "take_write_lock": no_change.where(instances.c.claim_id == claim_id),
+        "lock_instance": locked.where(WorkflowInstance.claim_id == claim_id),
+        "take_write_lock_of_task": no_change.where(instances.c.claim_id == claim_of_task),
+        "lock_instance_of_task": locked.where(WorkflowInstance.claim_id == claim_of_task),
+        "task": select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True),
+        "mci_rates": select(MciRate.effective_from, MciRate.amount_kzt).order_by(MciRate.effective_from),
+    }
 
 
 def claims_with_letters_made_due() -> set[int]:
@@ -88,22 +101,13 @@ def lock_task(task_id: str) -> tuple[HumanTask, WorkflowInstance] | None:
     The instance is found through the task in the locking statement itself, and the task (with its
     claim) is read after the lock is held: two statements, three on SQLite.
     """
-    claim_of_task = select(HumanTask.claim_id).where(HumanTask.id == task_id).scalar_subquery()
+    values = {"locked_task": task_id}
     if db.session.get_bind().dialect.name == "sqlite":
-        instances = WorkflowInstance.__table__
-        take_write_lock = instances.update().where(instances.c.claim_id == claim_of_task)
-        db.session.execute(take_write_lock.values(version=instances.c.version))
-    instance = db.session.scalar(
-        select(WorkflowInstance)
-        .where(WorkflowInstance.claim_id == claim_of_task)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+        db.session.execute(_statements()["take_write_lock_of_task"], values)
+    instance = db.session.scalar(_statements()["lock_instance_of_task"], values)
     if instance is None:
         return None
-    task = db.session.scalar(
-        select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
-    )
+    task = db.session.scalar(_statements()["task"], values)
     return task, instance
 
 
@@ -126,7 +130,8 @@ def apply_command(
 
     Everything the command writes — its event, the instance's new state, the claim's projection,
     the worklist and timers by difference, the letters it made due and the claimant's message —
-    is sent as one write (:func:`_send_writes`): one statement on PostgreSQL.
+    is sent as one write (:class:`~fund.claims.command_writes.CommandWrites`): one statement on
+    PostgreSQL, built once per shape of the writes.
     """
     started = time.perf_counter()  # its duration, by kind, for /metrics (a refused command is not timed)
     if instance is None and process_version is None:
@@ -158,34 +163,34 @@ def apply_command(
     claim_values = _claim_projection(claim, outcome, now)
     claim_values.update(clock_changes(previous_status, claim_values["status"], outcome.completed, now))
 
-    # Core statements on the tables: the ORM has nothing to add to them, only time.
+    # Core statements on the tables, built once per shape (fund.claims.command_writes): the ORM
+    # has nothing to add to them, only time.
     instances, claims = WorkflowInstance.__table__, Claim.__table__
-    writes = [
-        insert(WorkflowEvent.__table__).values(event),
-        update(instances)
-        .where(instances.c.id == instance.id, instances.c.version == instance.version)
-        .values(**instance_values, version=instance.version + 1),
-        update(claims).where(claims.c.id == claim.id).values(**claim_values),
-        *_worklist_and_timers(claim, outcome, now, actor, completed_task_id, claim_values.get("category")),
-    ]
+    writes = CommandWrites()
+    writes.insert(WorkflowEvent.__table__, event)
+    where = {"id": instance.id, "version": instance.version}
+    writes.update(instances, where, {**instance_values, "version": instance.version + 1})
+    writes.update(claims, {"id": claim.id}, claim_values)
+    _worklist_and_timers(writes, claim, outcome, now, actor, completed_task_id, claim_values.get("category"))
     letters = [
         {"claim_id": claim.id, "kind": message.name.removeprefix(LETTER_MESSAGE_PREFIX), "status": "due",
          "details": message.payload, "due_at": now, "request_id": logs.request_id.get()}
         for message in outcome.outbound
         if message.name.startswith(LETTER_MESSAGE_PREFIX)
     ]  # fmt: skip
-    if letters:  # a statement each: one-row statements are compiled once and cached
-        writes += [insert(Letter.__table__).values(letter) for letter in letters]
+    if letters:
+        for letter in letters:
+            writes.insert(Letter.__table__, letter)
         db.session.info.setdefault(_LETTERS_MADE_DUE, set()).add(claim.id)
     # The claimant's message about this change, in this same transaction (the outbox).
     status_now = claim_values.get("status", claim.status)
     message = claimant_notification(claim, previous_status, outcome, head["event_count"], now, status_now)
     if message is not None:
-        writes.append(insert(Notification.__table__).values(message))
+        writes.insert(Notification.__table__, message)
 
     if also is not None:
-        writes += also(outcome)
-    if not _send_writes(writes, counted=1):
+        writes.built_elsewhere += also(outcome)
+    if not writes.send(counted=1):
         raise Conflict("someone else changed this claim at the same time; reload and try again")
     # The session's objects as the database now holds them (nothing left for the ORM to write).
     for name, value in {**instance_values, "version": instance.version + 1}.items():
@@ -194,26 +199,6 @@ def apply_command(
         set_committed_value(claim, name, value)
     record_command(event_type, time.perf_counter() - started)
     return outcome
-
-
-def _send_writes(statements: list, counted: int) -> int:
-    """Send a command's writes; returns how many rows ``statements[counted]`` changed.
-
-    On PostgreSQL they go as one statement, each a data-modifying CTE: every sub-statement sees the
-    database as the command found it, so none may touch a row another one touches — true of these
-    (a new event; the instance; the claim; tasks closing and tasks opening; timers leaving and
-    arriving; new letters; a new message). Elsewhere (SQLite, in-process) they run one by one.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
-        changed = 0
-        for n, statement in enumerate(statements):
-            result = db.session.execute(statement, execution_options={"synchronize_session": False})
-            if n == counted:
-                changed = result.rowcount
-        return changed
-    ctes = [write.returning(literal_column("1")).cte(f"write_{n}") for n, write in enumerate(statements)]
-    rows_changed = select(func.count()).select_from(ctes[counted]).scalar_subquery()
-    return db.session.execute(select(rows_changed).add_cte(*ctes)).scalar_one()
 
 
 def _event_row(
@@ -276,58 +261,39 @@ def _claim_projection(claim: Claim, outcome: Outcome, now: datetime) -> dict[str
 
 
 def _worklist_and_timers(
+    writes: CommandWrites,
     claim: Claim,
     outcome: Outcome,
     now: datetime,
     actor: str,
     completed_task_id: str | None,
     category: str | None,
-) -> list:
-    """The worklist and the timers by difference, without reading them first. ``category`` is the
-    claim's category as the command leaves it (``None``: unchanged)."""
+) -> None:
+    """The worklist and the timers by difference, without reading them first, added to ``writes``.
+    ``category`` is the claim's category as the command leaves it (``None``: unchanged)."""
     # Open tasks no longer ready close (the one completed; others cancelled, e.g. by a deadline);
     # the ready ones not there yet open. A task id is never reused, so the two never meet.
     tasks, timers = HumanTask.__table__, Timer.__table__
     ready_ids = [task.id for task in outcome.ready_tasks]
-    closing = update(tasks).where(tasks.c.claim_id == claim.id, tasks.c.state == "open")
-    if ready_ids:
-        closing = closing.where(tasks.c.id.not_in(ready_ids))
-    this_one = tasks.c.id == completed_task_id if completed_task_id else false()
-    writes = [
-        closing.values(
-            state=case((this_one, "completed"), else_="cancelled"),
-            completed_at=now,
-            completed_by=case((this_one, actor), else_=None),
-        )
-    ]
+    writes.close_tasks(tasks, claim.id, ready_ids, completed_task_id, actor, now)
     if category is not None and category != claim.category:  # decided or changed: once or twice a claim
-        still_open = (tasks.c.claim_id == claim.id) & (tasks.c.state == "open")
-        writes.append(update(tasks).where(still_open).values(category=category))
+        writes.recategorize_open_tasks(tasks, claim.id, category)
     task_category = claim.category if category is None else category
-    opening = insert_missing_statements(
-        tasks,
-        [
+    for task in outcome.ready_tasks:
+        writes.insert_missing(
+            tasks,
             {
                 "id": task.id, "claim_id": claim.id, "name": task.name, "title": task.title,
                 "role": task.role, "form": task.form, "state": "open", "category": task_category,
                 "created_at": task.created_at, "due_at": task.due_at,
-            }
-            for task in outcome.ready_tasks
-        ],
-    )  # fmt: skip
+            },
+        )  # fmt: skip
     # Timers likewise: a timer's due time never changes while it waits.
-    timer_ids = [timer.task_id for timer in outcome.timers]
-    leaving = delete(timers).where(timers.c.claim_id == claim.id)
-    if timer_ids:
-        leaving = leaving.where(timers.c.id.not_in(timer_ids))
-    arriving = insert_missing_statements(
-        timers,
-        [
-            {"id": timer.task_id, "claim_id": claim.id, "name": timer.name, "due_at": timer.due_at}
-            for timer in outcome.timers
-        ],
-    )
-    return [*writes, *opening, leaving, *arriving]
+    writes.delete_others(timers, claim.id, [timer.task_id for timer in outcome.timers])
+    for timer in outcome.timers:
+        writes.insert_missing(
+            timers, {"id": timer.task_id, "claim_id": claim.id, "name": timer.name, "due_at": timer.due_at}
+        )
 
 
 def run_engine_command(

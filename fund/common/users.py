@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -194,17 +195,20 @@ def issue_token(user: User, now: datetime, hours: int) -> tuple[str, datetime]:
     return token, expires_at
 
 
+@cache
+def _token_with_user():
+    """The token of a hash, its user and roles in one statement; built once (every API request
+    sends it)."""
+    return (
+        select(ApiToken)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+        .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+    )
+
+
 def user_for_token(token: str, now: datetime) -> User:
     """The user a bearer token belongs to, if it has not expired."""
-    row = (
-        db.session.scalars(
-            select(ApiToken)
-            .where(ApiToken.token_hash == _token_hash(token or ""))
-            .options(joinedload(ApiToken.user).joinedload(User.role_rows))  # one statement, roles included
-        )
-        .unique()
-        .first()
-    )
+    row = db.session.scalars(_token_with_user(), {"token_hash": _token_hash(token or "")}).unique().first()
     if row is None or row.expires_at <= now or not row.user.active:
         raise Unauthenticated("the token is missing, unknown or expired; get one from POST /api/v1/tokens")
     return row.user

@@ -56,8 +56,9 @@ from fund.models import (
     WorkflowEvent,
 )
 
-# A name part's matches are read whole up to this many before they are ordered (see _page_statement).
-CANDIDATE_LIMIT = 10_000
+# A name part's matches are read whole up to this many before they are ordered (see _page_statement);
+# beyond it the pages go through this many of them (see _page_rows): ~40 ms at 1,000,000 claims.
+CANDIDATE_LIMIT = 5_000
 MIN_NAME_LETTERS = 3  # a trigram: fewer letters would match too many names to be of use
 MAX_QUERY_LENGTH = 100
 # Who may look for a person (IIN, name, phone): the roles that work claims, auditors who check
@@ -155,6 +156,13 @@ class FoundClaim:
 class SearchResults(ClaimsPage[FoundClaim]):
     search: ClaimSearch
     query: Query | None = None
+    # A name part with more than CANDIDATE_LIMIT matches: the pages go through that many of them.
+    sampled: bool = False
+
+    @property
+    def sample_size(self) -> int:
+        """How many of a name part's matches the pages go through when ``sampled``."""
+        return CANDIDATE_LIMIT
 
 
 # --- reading the box -------------------------------------------------------------------------------
@@ -348,18 +356,25 @@ def _page_statement(conditions: list, cursor: tuple[datetime, int] | None, backw
     return _ordered(statement, page.c.submitted_at, page.c.id, backwards)
 
 
-def _page_rows(conditions: list, cursor, backwards: bool, whole: bool) -> tuple[list, int | None]:
-    """The page's rows (see :func:`_page_statement`), and how many claims match when that was
-    learnt on the way (None otherwise)."""
+def _page_rows(conditions: list, cursor, backwards: bool, whole: bool) -> tuple[list, int | None, bool]:
+    """The page's rows (see :func:`_page_statement`), how many claims match when that was learnt on
+    the way (None otherwise), and whether the page is cut from a sample of the matches.
+
+    A name part with more matches than CANDIDATE_LIMIT is paged within the CANDIDATE_LIMIT of them
+    the index gave (newest first among those; the page says so and asks for more letters or a
+    filter): putting every match in order would cost in proportion to them, and walking the claims
+    newest first costs in proportion to the claims newer than the matches (seconds at 1,000,000
+    claims when a name's claims are old, benchmarks/RESULTS.md). Only past the sample's end, going
+    on from a cursor, are the claims walked in order.
+    """
     if whole:
         rows = list(db.session.execute(_page_statement(conditions, cursor, backwards, True)))
         if not rows and cursor is None:  # no match at all
-            return rows, 0
-        if rows and rows[0].matched <= CANDIDATE_LIMIT:
-            return rows, rows[0].matched
-        # More matches than were read (in the index's order, not the page's), or none of those read
-        # lies beyond the cursor: only walking the claims in order can tell what does.
-    return list(db.session.execute(_page_statement(conditions, cursor, backwards, False))), None
+            return rows, 0, False
+        if rows:
+            return rows, rows[0].matched, rows[0].matched > CANDIDATE_LIMIT
+        # None of the matches read lies beyond the cursor: only walking the claims can tell.
+    return list(db.session.execute(_page_statement(conditions, cursor, backwards, False))), None, False
 
 
 # --- masking ---------------------------------------------------------------------------------------
@@ -430,10 +445,10 @@ def search_claims(user: User, search: ClaimSearch, now: datetime) -> SearchResul
     backwards = after is None and before is not None
     if after is None and before is None:
         search = replace(search, after="", before="", page=1)
-    rows, matched = _page_rows(conditions, after or before, backwards, whole)
+    rows, matched, sampled = _page_rows(conditions, after or before, backwards, whole)
     if backwards and len(rows) <= PAGE_SIZE:  # went back past the first page: show the first page
         search, backwards = replace(search, after="", before="", page=1), False
-        rows, matched = _page_rows(conditions, None, False, whole)
+        rows, matched, sampled = _page_rows(conditions, None, False, whole)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if backwards:
@@ -468,6 +483,9 @@ def search_claims(user: User, search: ClaimSearch, now: datetime) -> SearchResul
     results.rows = [_found(row, names_shown, tuple(tasks.get(row.id, ()))) for row in rows]
     results.total = min(counted, COUNT_LIMIT)
     results.more_than_counted = counted > COUNT_LIMIT
+    if sampled:  # more than were read: at least that many, and more
+        results.total, results.more_than_counted = min(CANDIDATE_LIMIT, COUNT_LIMIT), True
+    results.sampled = sampled
     results.next_cursor = encode_claim_cursor(rows[-1]) if has_next and rows else None
     results.previous_cursor = encode_claim_cursor(rows[0]) if has_previous else None
 

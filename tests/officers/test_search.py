@@ -283,11 +283,22 @@ def test_what_cannot_be_read_is_refused_naming_the_field(app, staff, people, par
 # --- pages --------------------------------------------------------------------------------------------
 
 
+def every_page(client, params: dict) -> tuple[list[list[str]], object]:
+    """The references of each page of a search, following "next" to the end; and the last page."""
+    pages, response = [], client.get("/claims", query_string=params)
+    while True:
+        page = html(response)
+        pages.append(page.xpath("//table[contains(@class,'search-results')]//tr/@data-reference"))
+        following = page.xpath("//a[@rel='next']/@href")
+        if not following:
+            return pages, page
+        response = client.get(following[0])
+
+
 @pytest.mark.parametrize(
     ("params", "candidate_limit"),
     [
         ({"q": "оспан"}, 10_000),  # a name's matches read whole, then paged
-        ({"q": "оспан"}, 2),  # more matches than that: paged by the database
         ({"status": "submitted"}, 10_000),  # filters only: paged by the database
     ],
 )
@@ -304,20 +315,35 @@ def test_results_come_in_pages_newest_first_and_each_claim_once(
     expected = ([] if "q" in params else [other]) + list(reversed(made))
     client = browser(app, staff, "ivan", "intake")
 
-    pages, response = [], client.get("/claims", query_string=params)
-    while True:
-        page = html(response)
-        pages.append(page.xpath("//table[contains(@class,'search-results')]//tr/@data-reference"))
-        following = page.xpath("//a[@rel='next']/@href")
-        if not following:
-            break
-        response = client.get(following[0])
+    pages, page = every_page(client, params)
 
     assert pages == [expected[start : start + 2] for start in range(0, len(expected), 2)]
     count = len(expected)
     assert f"Claims found: {count}" in text_of(page) and f"page {len(pages)} of {len(pages)}" in text_of(page)
     back = html(client.get(page.xpath("//a[@rel='prev']/@href")[0]))
     assert back.xpath("//table[contains(@class,'search-results')]//tr/@data-reference") == pages[-2]
+
+
+def test_a_name_part_with_more_matches_than_are_read_pages_through_those_read_and_says_so(
+    app, staff, submit, web_clock, monkeypatch
+):
+    monkeypatch.setattr(claim_search, "PAGE_SIZE", 2)
+    monkeypatch.setattr(claim_search, "CANDIDATE_LIMIT", 3)
+    made = []
+    for number in range(6):
+        made.append(submit(claimant__full_name=f"Гүлнар Оспанова {'абвгде'[number]}")["reference"])
+        web_clock.advance(hours=1)
+    client = browser(app, staff, "ivan", "intake")
+
+    first = html(client.get("/claims", query_string={"q": "оспан"}))
+    pages, _ = every_page(client, {"q": "оспан"})
+
+    shown = [reference for page in pages for reference in page]
+    # The four read (one more than the limit, to know there are more), newest first, each once.
+    assert len(shown) == 4 and len(set(shown)) == 4 and set(shown) <= set(made)
+    assert shown == sorted(shown, key=made.index, reverse=True)
+    assert "So many claims match this part of a name" in text_of(first.xpath("//main")[0])
+    assert "Claims found: more than" in text_of(first)
 
 
 def test_a_cursor_that_is_not_ours_starts_from_the_first_page(app, staff, people):
