@@ -247,7 +247,8 @@ def test_publish_then_verify_against_the_anchor(app, signing, two_claims, tmp_pa
     anchor = publish(app, tmp_path)
     text = anchor.read_text()
     assert "seal: 1\n" in text and "claims: 2\n" in text and "-----BEGIN CMS-----" in text
-    assert "-----BEGIN CERTIFICATE-----" in text and len(text.splitlines()) < 80  # a page to print
+    # A page or so to print (its certificate and signature vary a little in length with the key).
+    assert "-----BEGIN CERTIFICATE-----" in text and len(text.splitlines()) <= 100
     assert heads_path(anchor).is_file()
     seal_history(datetime.now(UTC), system_user())  # life goes on after publishing
     result = verify_with_anchor(app, anchor)
