@@ -30,6 +30,7 @@ from fund.api.documents import OPERATIONS as DOCUMENT_OPERATIONS
 from fund.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from fund.api.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER
 from fund.api.letters import OPERATIONS as LETTER_OPERATIONS
+from fund.api.operation_parts import limit_parameter
 from fund.api.payout_batches_document import OPERATIONS as PAYOUT_BATCH_OPERATIONS
 from fund.api.recourse import OPERATIONS as RECOURSE_OPERATIONS
 from fund.api.routes import TASKS_PAGE_SIZE, api_blueprint
@@ -572,18 +573,9 @@ def _operations() -> dict[str, dict[str, dict[str, Any]]]:
                 "security": STAFF,
                 "parameters": [
                     _query("role", "Only this role's tasks."),
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "required": False,
-                        "description": f"Tasks per page (1 to {TASKS_PAGE_SIZE}; empty: {TASKS_PAGE_SIZE}).",
-                        "schema": {
-                            "anyOf": [
-                                {"type": "integer", "minimum": 1, "maximum": TASKS_PAGE_SIZE},
-                                {"type": "string", "maxLength": 0},
-                            ]
-                        },
-                    },
+                    limit_parameter(
+                        TASKS_PAGE_SIZE, f"Tasks per page (1 to {TASKS_PAGE_SIZE}; empty: {TASKS_PAGE_SIZE})."
+                    ),
                     _query("after", 'The cursor of the next page (from the `Link` header\'s rel="next").'),
                 ],
                 "responses": {

@@ -40,3 +40,30 @@ def integer_path_parameter(name: str, description: str) -> dict[str, Any]:
         "description": description,
         "schema": {"type": "integer", "minimum": 0},
     }
+
+
+def limit_parameter(page_size: int, description: str) -> dict[str, Any]:
+    """The ``limit`` query parameter of a paged list: 1 to ``page_size``, or empty for the most."""
+    return {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": page_size},
+                {"type": "string", "maxLength": 0},
+            ]
+        },
+    }
+
+
+def after_parameter(description: str) -> dict[str, Any]:
+    """The ``after`` query parameter of a paged list: the cursor the previous page gave."""
+    return {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string"},
+    }

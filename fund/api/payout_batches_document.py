@@ -9,32 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from fund.api.operation_parts import (
+    IDEMPOTENCY_KEY,
+    STAFF,
+    after_parameter,
+    error_responses,
+    limit_parameter,
+)
 from fund.api.payout_batches import BATCHES_PAGE_SIZE, STATUS_FILE_PART
 from fund.payouts.batches import CATEGORIES
 from fund.payouts.register import REGISTER_COLUMNS
 from fund.payouts.results import STATUS_FILE_COLUMNS
 
-_ERROR_STATUSES = {
-    "BadRequest": "400",
-    "Unauthenticated": "401",
-    "Forbidden": "403",
-    "NotFound": "404",
-    "Conflict": "409",
-    "Invalid": "422",
-    "TooManyRequests": "429",
-}
-STAFF = [{"staffToken": []}]
-IDEMPOTENCY_KEY = "IdempotencyKey"  # apispec makes it a $ref to the shared header
 DATE = {"type": ["string", "null"], "format": "date"}
 MOMENT = {"type": ["string", "null"], "format": "date-time"}
 TEXT = {"type": ["string", "null"]}
 NO_STORE = {
     "Cache-Control": {"description": "`no-store`: the answer names claimants.", "schema": {"type": "string"}}
 }
-
-
-def _errors(*names: str) -> dict[str, Any]:
-    return {_ERROR_STATUSES[name]: {"$ref": f"#/components/responses/{name}"} for name in names}
 
 
 def _json(schema: dict[str, Any], description: str, example: Any, **extra: Any) -> dict[str, Any]:
@@ -288,25 +280,10 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
             "summary": "Payout batches, newest first, a page at a time (finance)",
             "security": STAFF,
             "parameters": [
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "required": False,
-                    "description": f"Per page: 1 to {BATCHES_PAGE_SIZE} ({BATCHES_PAGE_SIZE} when empty).",
-                    "schema": {
-                        "anyOf": [
-                            {"type": "integer", "minimum": 1, "maximum": BATCHES_PAGE_SIZE},
-                            {"type": "string", "maxLength": 0},
-                        ]
-                    },
-                },
-                {
-                    "name": "after",
-                    "in": "query",
-                    "required": False,
-                    "description": "The cursor of the next page (in the answer's `next` link).",
-                    "schema": {"type": "string"},
-                },
+                limit_parameter(
+                    BATCHES_PAGE_SIZE, f"Per page: 1 to {BATCHES_PAGE_SIZE} ({BATCHES_PAGE_SIZE} when empty)."
+                ),
+                after_parameter("The cursor of the next page (in the answer's `next` link)."),
             ],
             "responses": {
                 "200": _json(
@@ -322,7 +299,7 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                     {"batches": [BATCH_EXAMPLE], "next": None},
                     links=_batch_links("$response.body#/batches/0/id"),
                 ),
-                **_errors("Invalid", *STAFF_ERRORS),
+                **error_responses("Invalid", *STAFF_ERRORS),
             },
         },
         "post": {
@@ -344,7 +321,7 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                     headers={"Location": {"description": "The batch.", "schema": {"type": "string"}}},
                     links=_batch_links("$response.body#/id"),
                 ),
-                **_errors("BadRequest", "Conflict", "Invalid", *STAFF_ERRORS),
+                **error_responses("BadRequest", "Conflict", "Invalid", *STAFF_ERRORS),
             },
         },
     },
@@ -356,7 +333,7 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
             "parameters": [BATCH_ID],
             "responses": {
                 "200": _json(PAYOUT_BATCH_DETAIL, "The batch.", DETAIL_EXAMPLE),
-                **_errors("NotFound", *STAFF_ERRORS),
+                **error_responses("NotFound", *STAFF_ERRORS),
             },
         }
     },
@@ -370,7 +347,7 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
             "parameters": [BATCH_ID, IDEMPOTENCY_KEY],
             "responses": {
                 "200": _json(PAYOUT_BATCH_DETAIL, "Approved.", APPROVED_EXAMPLE),
-                **_errors("BadRequest", "NotFound", "Conflict", "Invalid", *STAFF_ERRORS),
+                **error_responses("BadRequest", "NotFound", "Conflict", "Invalid", *STAFF_ERRORS),
             },
         }
     },
@@ -382,7 +359,7 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
             "parameters": [BATCH_ID, IDEMPOTENCY_KEY],
             "responses": {
                 "200": _json(PAYOUT_BATCH_DETAIL, "Cancelled.", CANCELLED_EXAMPLE),
-                **_errors("BadRequest", "NotFound", "Conflict", "Invalid", *STAFF_ERRORS),
+                **error_responses("BadRequest", "NotFound", "Conflict", "Invalid", *STAFF_ERRORS),
             },
         }
     },
@@ -397,7 +374,7 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
             "parameters": [BATCH_ID],
             "responses": {
                 "200": _file("text/csv", "The register."),
-                **_errors("NotFound", "Conflict", *STAFF_ERRORS),
+                **error_responses("NotFound", "Conflict", *STAFF_ERRORS),
             },
         }
     },
@@ -411,7 +388,7 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
             "parameters": [BATCH_ID],
             "responses": {
                 "200": _file("application/xml", "The credit transfer initiation."),
-                **_errors("NotFound", "Conflict", *STAFF_ERRORS),
+                **error_responses("NotFound", "Conflict", *STAFF_ERRORS),
             },
         }
     },
@@ -447,7 +424,7 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
             },
             "responses": {
                 "200": _json(IMPORT_REPORT, "What was applied, row by row.", REPORT_EXAMPLE),
-                **_errors("BadRequest", "Conflict", "Invalid", *STAFF_ERRORS),
+                **error_responses("BadRequest", "Conflict", "Invalid", *STAFF_ERRORS),
             },
         }
     },

@@ -28,7 +28,9 @@ from fund.api.operation_parts import (
     IDEMPOTENCY_KEY,
     REFERENCE,
     STAFF,
+    after_parameter,
     error_responses,
+    limit_parameter,
 )
 from fund.api.routes import api_blueprint, json_body, staff_only
 from fund.common.errors import Invalid
@@ -511,25 +513,10 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             "summary": "The fund's ledger: paid, recovered, outstanding; months newest first, paged",
             "security": STAFF,
             "parameters": [
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "required": False,
-                    "description": f"Months per page (1 to {LEDGER_PAGE_SIZE}; empty: {LEDGER_PAGE_SIZE}).",
-                    "schema": {
-                        "anyOf": [
-                            {"type": "integer", "minimum": 1, "maximum": LEDGER_PAGE_SIZE},
-                            {"type": "string", "maxLength": 0},
-                        ]
-                    },
-                },
-                {
-                    "name": "after",
-                    "in": "query",
-                    "required": False,
-                    "description": "The cursor of the next page (from `next` or the `Link` header).",
-                    "schema": {"type": "string"},
-                },
+                limit_parameter(
+                    LEDGER_PAGE_SIZE, f"Months per page (1 to {LEDGER_PAGE_SIZE}; empty: {LEDGER_PAGE_SIZE})."
+                ),
+                after_parameter("The cursor of the next page (from `next` or the `Link` header)."),
             ],
             "responses": {
                 "200": {
