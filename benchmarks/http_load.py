@@ -131,12 +131,22 @@ def run_worker_once(url: URL, letters_by_worker: bool) -> float:
 
 
 def start_gunicorn(
-    url: URL, workers: int, port: int, counts_dir: str, log_path: Path, letters_by_worker: bool
+    url: URL,
+    workers: int,
+    port: int,
+    counts_dir: str,
+    log_path: Path,
+    letters_by_worker: bool,
+    floor: bool = False,
 ) -> subprocess.Popen:
-    """gunicorn with the counting hooks, serving the app on ``port``; returns once it answers."""
+    """gunicorn serving the product with the counting hooks (or, with ``floor``, floor_app.py) on
+    ``port``; returns once it answers."""
     environment = {**fund_environment(url, letters_by_worker), "FUND_BENCH_COUNTS_DIR": counts_dir}
-    command = [str(BIN / "gunicorn"), "-c", str(PROJECT_ROOT / "benchmarks" / "gunicorn_counting.py")]
-    command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120", "wsgi:app"]
+    command = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120"]
+    if floor:
+        command += ["--pythonpath", str(PROJECT_ROOT / "benchmarks"), "floor_app:app"]
+    else:
+        command += ["-c", str(PROJECT_ROOT / "benchmarks" / "gunicorn_counting.py"), "wsgi:app"]
     with log_path.open("wb") as log:  # gunicorn has its own copy of the file
         server = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
@@ -158,6 +168,57 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
     """SIGTERM: the workers finish their request and write their counts as they exit."""
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=60)
+
+
+FLOOR_TABLES = (
+    "DROP TABLE IF EXISTS floor_claims, floor_tokens",
+    "CREATE TABLE floor_tokens (token_hash text PRIMARY KEY, roles text NOT NULL, "
+    "expires_at timestamptz NOT NULL)",
+    "CREATE TABLE floor_claims (id bigserial PRIMARY KEY, reference text NOT NULL UNIQUE, "
+    "state text NOT NULL, role text NOT NULL, steps integer NOT NULL)",
+    "CREATE INDEX floor_claims_open_by_role ON floor_claims (role, id)",
+)
+
+
+def floor_tokens(url: URL) -> dict[str, str]:
+    """floor_app.py's tables in the benchmark's database, and a bearer token for each officer of
+    the path (actor key -> token), with that officer's roles."""
+    import hashlib
+    import secrets
+
+    import psycopg
+
+    tokens = {actor: secrets.token_urlsafe(32) for actor in USERS}
+    with psycopg.connect(
+        url.set(drivername="postgresql").render_as_string(hide_password=False)
+    ) as connection:
+        for statement in FLOOR_TABLES:
+            connection.execute(statement)
+        for actor, token in tokens.items():
+            connection.execute(
+                "INSERT INTO floor_tokens VALUES (%s, %s, now() + interval '1 day')",
+                (hashlib.sha256(token.encode()).hexdigest(), ",".join(USERS[actor][1])),
+            )
+    return tokens
+
+
+def floor_run(url: URL, args: argparse.Namespace, counts_dir: str) -> tuple[dict, dict[str, float]]:
+    """The same clients walk the same number of claims through floor_app.py: the run and its CPU."""
+    tokens = floor_tokens(url)
+    port, log = free_port(), Path(counts_dir) / "floor.log"
+    server = start_gunicorn(url, args.workers, port, counts_dir, log, True, floor=True)
+    try:
+        warm_up = range(args.claims + 1, args.claims + 1 + 2 * args.clients)
+        drive(port, tokens, args.clients, warm_up, warm_up=True, api="/floor")
+        meter = CpuMeter(server.pid, url)
+        meter.start()
+        run = drive(port, tokens, args.clients, range(1, args.claims + 1), warm_up=False, api="/floor")
+        return run, meter.stop()
+    except BaseException:
+        print("the floor's gunicorn log:\n" + "\n".join(log.read_text().splitlines()[-40:]), file=sys.stderr)
+        raise
+    finally:
+        stop_gunicorn(server)
 
 
 # --- CPU from /proc ---------------------------------------------------------------------------------
@@ -282,30 +343,34 @@ def http_claim_body(number: int) -> dict[str, Any]:
     return body
 
 
-def walk_claim(client: Client, tokens: dict[str, str], number: int) -> int:
-    """Submit one claim and take it along the straight path; returns the steps taken."""
-    reference = client.call("POST", "/api/v1/claims", SUBMIT, http_claim_body(number))["reference"]
+def walk_claim(client: Client, tokens: dict[str, str], number: int, api: str = "/api/v1") -> int:
+    """Submit one claim and take it along the straight path; returns the steps taken. ``api`` is
+    where the routes are: the product's, or the floor's (floor_app.py)."""
+    body = http_claim_body(number)
+    reference = client.call("POST", f"{api}/claims", SUBMIT, body)["reference"]
     answer: dict[str, Any] = {}
     for action in STRAIGHT_PATH:
-        answer = take_step(client, tokens[action.actor], reference, action)
+        answer = take_step(client, tokens[action.actor], reference, action, api)
     if answer.get("status") != "paid":
         raise RuntimeError(f"claim {reference} ended {answer.get('status')!r}, not paid")
     return len(STRAIGHT_PATH)
 
 
-def take_step(client: Client, token: str, reference: str, action: Action) -> dict[str, Any]:
+def take_step(client: Client, token: str, reference: str, action: Action, api: str) -> dict[str, Any]:
     """One step: deliver the message, or find the claim's ready task in the worklist and complete it."""
     if action.kind == "deliver":
-        path = f"/api/v1/claims/{reference}/messages/{action.names[0]}"
+        path = f"{api}/claims/{reference}/messages/{action.names[0]}"
         return client.call("POST", path, DELIVER, action.data, token, step=action.names[0])
     role = USERS[action.actor][1][0]
-    worklist = client.call("GET", f"/api/v1/tasks?role={role}", TASKS, token=token)
+    worklist = client.call("GET", f"{api}/tasks?role={role}", TASKS, token=token)
     (task,) = [t for t in worklist if t["claim_reference"] == reference and t["name"] in action.names]
-    path = f"/api/v1/tasks/{task['id']}/complete"
+    path = f"{api}/tasks/{task['id']}/complete"
     return client.call("POST", path, COMPLETE, action.data, token, step=task["name"])
 
 
-def drive(port: int, tokens: dict[str, str], clients: int, claims: range, warm_up: bool) -> dict:
+def drive(
+    port: int, tokens: dict[str, str], clients: int, claims: range, warm_up: bool, api: str = "/api/v1"
+) -> dict:
     """``clients`` threads walk the ``claims`` (numbers) between them; returns steps, seconds and
     the latencies per endpoint. The first failure stops the run."""
     latencies: dict[str, list[float]] = {}
@@ -321,7 +386,7 @@ def drive(port: int, tokens: dict[str, str], clients: int, claims: range, warm_u
             if number is None:
                 return
             try:
-                taken = walk_claim(client, tokens, number)
+                taken = walk_claim(client, tokens, number, api)
             except Exception as error:  # noqa: BLE001 - reported below, the run stops
                 failures.append(error)
                 return
@@ -408,7 +473,14 @@ def print_endpoints(latencies: dict[str, list[float]], counts: dict[str, list[fl
         print(f"(counted by the server but not timed by the clients: {', '.join(missing)})")
 
 
-def report(http: dict, cpu: dict[str, float], counts: dict[str, list[float]], bare: dict, args) -> None:
+def report(
+    http: dict,
+    cpu: dict[str, float],
+    counts: dict[str, list[float]],
+    bare: dict,
+    args: argparse.Namespace,
+    floor: tuple[dict, dict[str, float]] | None,
+) -> None:
     """The table per endpoint, then throughput, CPU per step and the ratios to the bare loop."""
     print_endpoints(http["latencies"], counts)
     steps = http["steps"]
@@ -443,6 +515,22 @@ def report(http: dict, cpu: dict[str, float], counts: dict[str, list[float]], ba
         f"PostgreSQL) {bare_cpu / hot:.2f}× (target ≥ 0.5×, i.e. server + PostgreSQL ≤ 2× the bare "
         f"loop's; they spend {hot / bare_cpu:.1f}× its CPU)"
     )
+    if floor is not None:
+        run, used = floor
+        under = {kind: 1000 * seconds / run["steps"] for kind, seconds in used.items()}
+        floor_hot = under["server"] + under["postgres"]
+        print(
+            f"floor (floor_app.py: Flask, SQLAlchemy Core and PostgreSQL, a token check and one row per "
+            f"request, the same {run['steps']} steps and requests): "
+            f"{run['steps'] / run['seconds']:.1f} steps/s; "
+            f"CPU per step: server {under['server']:.1f} ms, PostgreSQL {under['postgres']:.1f} ms, "
+            f"server + PostgreSQL {floor_hot:.1f} ms = {floor_hot / bare_cpu:.1f}× the bare loop's"
+        )
+        print(
+            f"  the product above the floor: {hot - floor_hot:.1f} ms per step = "
+            f"{(hot - floor_hot) / bare_cpu:.1f}× the bare loop's; the target leaves "
+            f"{2 * bare_cpu - floor_hot:.1f} ms per step above the floor for the fund's work"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -461,6 +549,11 @@ def main(argv: list[str] | None = None) -> None:
         "--database",
         default=os.environ.get("FUND_HTTP_LOAD_DATABASE_URL", DEFAULT_DATABASE_URL),
         help="PostgreSQL URL; the database is DROPPED and created again (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip the floor (floor_app.py: the stack without the fund's work)",
     )
     args = parser.parse_args(argv)
     url = make_url(args.database)
@@ -484,7 +577,6 @@ def main(argv: list[str] | None = None) -> None:
             cpu = meter.stop()
             print(f"CPU read from /proc for {meter.measured} and this process", flush=True)
             cpu["worker"] = run_worker_once(url, not args.letters_in_request)
-            bare = bare_loop(args.claims)  # the server idle meanwhile
         except BaseException:
             print(
                 "gunicorn's log, last lines:\n" + "\n".join(log.read_text().splitlines()[-40:]),
@@ -494,7 +586,9 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             stop_gunicorn(server)
         counts = read_counts(counts_dir)
-    report(http, cpu, counts, bare, args)
+        floor = floor_run(url, args, counts_dir) if not args.no_floor else None
+    bare = bare_loop(args.claims)
+    report(http, cpu, counts, bare, args, floor)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from fund.claims.process_versions import claims_per_version, current_process_ver
 from fund.common.access import require_role
 from fund.common.errors import NotFound
 from fund.extensions import db
-from fund.models import Claim, ProcessVersion, User, WorkflowInstance
+from fund.models import Claim, ProcessFile, ProcessVersion, User, WorkflowInstance
 
 log = logging.getLogger(__name__)
 CLAIMS_PAGE_SIZE = 100
@@ -63,6 +63,9 @@ def list_process_versions(actor: User) -> list[ProcessVersionRow]:
             .group_by(WorkflowInstance.process_version)
         ).all()
     )
+    files = dict(
+        db.session.execute(select(ProcessFile.version, func.count()).group_by(ProcessFile.version)).all()
+    )
     current = current_process_version()
     return [
         ProcessVersionRow(
@@ -70,7 +73,7 @@ def list_process_versions(actor: User) -> list[ProcessVersionRow]:
             process_id=row.process_id,
             deployed_at=row.deployed_at,
             deployed_by=row.deployed_by,
-            files=len(row.files),
+            files=files.get(row.version, 0),
             claims=claims.get(row.version, 0),
             open_claims=open_claims.get(row.version, 0),
             current=current is not None and row.version == current.version,

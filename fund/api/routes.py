@@ -376,14 +376,19 @@ def list_tasks():
     role = request.args.get("role")
     limit = paging.page_size(request.args.get("limit"), TASKS_PAGE_SIZE)
     after = paging.read_task_cursor(request.args.get("after"))
-    ready = tasks.open_tasks(user, role, limit + 1, after)
+    ready = tasks.open_tasks_with_versions(user, role, limit + 1, after)
     more, ready = len(ready) > limit, ready[:limit]
-    form_ids = tasks.task_form_ids(ready)
     barred = tasks.barred_tasks(user, ready)
-    response = jsonify([_task_json(task, form_ids[task.id], user, barred.get(task.id)) for task in ready])
+    response = jsonify(
+        [
+            _task_json(task, tasks.form_id(version, task.form), user, barred.get(task.id))
+            for task, version in ready
+        ]
+    )
     if more:
         keep = {name: request.args[name] for name in ("role", "limit") if request.args.get(name)}
-        cursor = paging.task_cursor(ready[-1].created_at, ready[-1].id)
+        last, _version = ready[-1]
+        cursor = paging.task_cursor(last.created_at, last.id)
         response.headers["Link"] = f'<{url_for("api.list_tasks", after=cursor, **keep)}>; rel="next"'
     return response
 

@@ -35,6 +35,13 @@ def open_tasks(
     most, and merged: no query sorts all the open tasks, however many there are. Each task comes
     with its claim's reference (not the rest of the claim, nor its claimant).
     """
+    return [task for task, _version in open_tasks_with_versions(user, role, limit, after)]
+
+
+def open_tasks_with_versions(
+    user: User, role: str | None = None, limit: int = 200, after: tuple[datetime, str] | None = None
+) -> list[tuple[HumanTask, str]]:
+    """:func:`open_tasks`, each with the process version its claim runs on, in the same query."""
     roles = sorted(user.roles if role is None else user.roles & {role})
     if not roles or not user.active:
         return []
@@ -61,17 +68,15 @@ def open_tasks(
         chosen = oldest(roles).subquery()
     else:  # each role's ordered and limited read stays one (SQLite wants it in a subquery)
         chosen = union_all(*(select(oldest([r]).subquery()) for r in roles)).subquery()
-    return list(
-        db.session.scalars(
-            select(HumanTask)
-            .join(chosen, chosen.c.id == HumanTask.id)
-            .options(
-                joinedload(HumanTask.claim).options(load_only(Claim.reference), lazyload(Claim.claimant))
-            )
-            .order_by(HumanTask.created_at, HumanTask.id)
-            .limit(limit)
-        )
+    rows = db.session.execute(
+        select(HumanTask, WorkflowInstance.process_version)
+        .join(chosen, chosen.c.id == HumanTask.id)
+        .join(WorkflowInstance, WorkflowInstance.claim_id == HumanTask.claim_id)
+        .options(joinedload(HumanTask.claim).options(load_only(Claim.reference), lazyload(Claim.claimant)))
+        .order_by(HumanTask.created_at, HumanTask.id)
+        .limit(limit)
     )
+    return [(task, version) for task, version in rows]
 
 
 def _claim_versions(tasks: list[HumanTask]) -> dict[int, str]:
@@ -94,16 +99,17 @@ def form_id(version: str, form: str) -> str:
     return f"{version}/{form}.json"
 
 
-def task_form_ids(tasks: list[HumanTask]) -> dict[str, str]:
-    """The form id of each task (:func:`form_id`), from the version its claim runs on (one query)."""
-    versions = _claim_versions(tasks)
-    return {task.id: form_id(versions[task.claim_id], task.form) for task in tasks}
-
-
-def barred_tasks(user: User, ready: list[HumanTask]) -> dict[str, str]:
-    """Why the four-eyes rule bars ``user`` from each of these tasks that it bars, by task id (one
-    query); the same words as the worklist's and the refusal's (:mod:`fund.claims.four_eyes`)."""
-    return four_eyes_bars(user, (ReadyTask(task.id, task.claim_id, task.name, task.role) for task in ready))
+def barred_tasks(user: User, ready: list[tuple[HumanTask, str]]) -> dict[str, str]:
+    """Why the four-eyes rule bars ``user`` from each of these tasks (each with its claim's process
+    version) that it bars, by task id; the same words as the worklist's and the refusal's
+    (:mod:`fund.claims.four_eyes`). One query, and none when no task's step names an earlier one
+    its doer may not also have done (an intake check, a review)."""
+    may_be_barred = [
+        ReadyTask(task.id, task.claim_id, task.name, task.role)
+        for task, version in ready
+        if (info := process_for_version(version).user_tasks.get(task.name)) is None or info.four_eyes_against
+    ]
+    return four_eyes_bars(user, may_be_barred)
 
 
 _FORM_ID = re.compile(r"(?P<version>[0-9a-f]{64})/(?P<form>[a-z0-9_]+)\.json")

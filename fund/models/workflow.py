@@ -21,9 +21,9 @@ class ProcessVersion(db.Model):
     process_id: Mapped[str] = mapped_column(String(100))
     deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     deployed_by: Mapped[str] = mapped_column(String(80))
-    files: Mapped[list[ProcessFile]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ProcessFile.path"
-    )
+    # Loaded when asked for (their content is the whole of bpmn/): a claim's submission reads the
+    # current version for its name only, and every version's parsed files are cached per process.
+    files: Mapped[list[ProcessFile]] = relationship(cascade="all, delete-orphan", order_by="ProcessFile.path")
 
 
 class ProcessFile(db.Model):

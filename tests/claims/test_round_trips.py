@@ -61,3 +61,36 @@ def test_an_approval_with_its_letter_and_compensation_stays_within_its_statement
     assert not [
         statement for statement in sent if statement.startswith("UPDATE letters")
     ]  # not rendered here
+
+
+def statements_only(sent: list[str]) -> list[str]:
+    return [statement for statement in sent if statement not in ("BEGIN", "COMMIT", "ROLLBACK")]
+
+
+def test_a_worklist_look_up_reads_its_tasks_and_their_forms_in_one_statement(submit, officers, clock):
+    reference = submit()["reference"]
+    officers.headers("ivan")  # the token issued before counting, as a client holds it
+
+    with round_trips() as sent:
+        answer = officers.client.get("/api/v1/tasks", headers=officers.headers("ivan"))
+
+    (task,) = [task for task in answer.get_json() if task["claim_reference"] == reference]
+    assert task["name"] == "intake_check" and task["form"]["id"].endswith("/intake_check.json")
+    # The token with its roles, then the tasks with their claims' process versions; an intake check
+    # names no earlier step its doer may not have done, so the four-eyes rule is not asked.
+    assert len(statements_only(sent)) == 2, "\n".join(sent)
+
+
+def test_an_approvers_worklist_asks_the_four_eyes_rule_once_for_the_page(submit, officers, clock):
+    references = [submit()["reference"] for _ in range(2)]
+    for reference in references:
+        officers.check_documents(reference)
+        officers._step(reference, "review_torture", TORTURE_REVIEW_APPROVE, "rita")
+    officers.headers("alma")
+
+    with round_trips() as sent:
+        answer = officers.client.get("/api/v1/tasks", headers=officers.headers("alma"))
+
+    listed = [task for task in answer.get_json() if task["claim_reference"] in references]
+    assert [task["name"] for task in listed] == ["approval", "approval"]
+    assert len(statements_only(sent)) == 3, "\n".join(sent)  # token, tasks, the four-eyes bars
