@@ -11,7 +11,7 @@ with bound parameters, and every later command of that shape only sends its valu
 On PostgreSQL the writes of one command go as one statement, each a data-modifying CTE (every
 sub-statement sees the database as the command found it, so none may touch a row another one
 touches); that statement too is built once per shape. Elsewhere (SQLite, in-process) they run one
-by one. Statements a caller builds itself (an approval's compensation) go with them, built as given.
+by one.
 """
 
 from __future__ import annotations
@@ -87,7 +87,6 @@ class CommandWrites:
 
     shapes: list[tuple] = field(default_factory=list)
     values: list[dict[str, Any]] = field(default_factory=list)
-    built_elsewhere: list = field(default_factory=list)  # statements with their values in them
 
     def _add(self, builder: Callable[..., Any], *shape: Any, values: dict[str, Any]) -> None:
         self.shapes.append((builder, *shape))
@@ -139,14 +138,11 @@ class CommandWrites:
         params = [{f"w{n}_{name}": v for name, v in values.items()} for n, values in enumerate(self.values)]
         if dialect != "postgresql":
             changed = 0
-            every = [*zip(statements, params, strict=True), *((s, {}) for s in self.built_elsewhere)]
-            for n, (statement, own) in enumerate(every):
+            for n, (statement, own) in enumerate(zip(statements, params, strict=True)):
                 result = db.session.execute(statement, own, execution_options={"synchronize_session": False})
                 if n == counted:
                     changed = result.rowcount
             return changed
-        if self.built_elsewhere:  # not of a known shape: combined for this command only
-            combined = _combined([*statements, *self.built_elsewhere], counted)
         return db.session.execute(combined, {k: v for own in params for k, v in own.items()}).scalar_one()
 
 

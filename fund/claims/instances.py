@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fund.claims.command_writes import CommandWrites
@@ -121,12 +121,13 @@ def apply_command(
     instance: WorkflowInstance | None = None,
     process_version: str | None = None,
     completed_task_id: str | None = None,
-    also: Callable[[Outcome], list] | None = None,
+    also: Callable[[Outcome], list[tuple[Table, dict]]] | None = None,
 ) -> Outcome:
     """Run ``command`` on the claim's state and record everything it did (not committed).
 
-    ``also`` gives further writes that follow from the outcome (an approval's compensation); they
-    are sent with the command's own, or it raises to refuse the command.
+    ``also`` gives further rows to insert that follow from the outcome (an approval's
+    compensation: table and values); they are sent with the command's own, or it raises to refuse
+    the command.
 
     Everything the command writes — its event, the instance's new state, the claim's projection,
     the worklist and timers by difference, the letters it made due and the claimant's message —
@@ -188,8 +189,8 @@ def apply_command(
     if message is not None:
         writes.insert(Notification.__table__, message)
 
-    if also is not None:
-        writes.built_elsewhere += also(outcome)
+    for table, row in also(outcome) if also is not None else ():
+        writes.insert(table, row)
     if not writes.send(counted=1):
         raise Conflict("someone else changed this claim at the same time; reload and try again")
     # The session's objects as the database now holds them (nothing left for the ORM to write).

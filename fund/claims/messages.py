@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fund.claims.history import MESSAGE_DELIVERED
 from fund.claims.instances import lock_instance, run_engine_command
@@ -76,7 +77,10 @@ def _deliver(
     except Exception:
         db.session.rollback()
         raise
+    answer = {"reference": claim.reference, "status": claim.status}
     db.session.commit()
+    for column, value in answer.items():  # as committed: the caller's answer needs no read after it
+        set_committed_value(claim, column, value)
     issue_letters_made_due(now)
     return claim
 

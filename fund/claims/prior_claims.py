@@ -7,7 +7,7 @@ indexed query; officers see them as a flag with links (on the task page, the cla
 API's claim), and the rules may read :func:`prior_claims`.
 
 Approving a claim while another of the same victim and case is approved or paid is refused
-(:func:`compensation_writes`, in the approval's transaction). The database has the last word:
+(:func:`compensation_rows`, in the approval's transaction). The database has the last word:
 the compensations' unique constraint over (victim IIN, ERDR number) lets only one of two
 approvals at the same moment commit, and the other is refused in the same words.
 """
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import Table, and_, select
 from sqlalchemy.orm import aliased
 
 from fund.common.errors import Conflict
@@ -137,9 +137,9 @@ class CompensationRefused(Conflict):
         self.other_reference = other_reference
 
 
-def compensation_writes(claim: Claim, now: datetime, look_first: bool = True) -> list:
-    """The write that records the compensation of the claim being approved, for the approval's
-    own writes (:func:`fund.claims.instances.apply_command`'s ``also``).
+def compensation_rows(claim: Claim, now: datetime, look_first: bool = True) -> list[tuple[Table, dict]]:
+    """The row that records the compensation of the claim being approved (its table and values),
+    for the approval's own writes (:func:`fund.claims.instances.apply_command`'s ``also``).
 
     Raises :class:`CompensationRefused` naming the other claim when the victim and case already
     have one. Without ``look_first`` (the caller found no other claim of the victim and case in
@@ -152,11 +152,8 @@ def compensation_writes(claim: Claim, now: datetime, look_first: bool = True) ->
     awarded = same_victim_and_case(claim).awarded if look_first else None
     if awarded is not None:
         raise CompensationRefused(claim, awarded.reference, awarded.status)
-    return [
-        insert(Compensation).values(
-            claim_id=claim.id, victim_iin=claim.victim_iin, erdr_number=claim.erdr_number, awarded_at=now
-        )
-    ]
+    row = {"claim_id": claim.id, "victim_iin": claim.victim_iin, "erdr_number": claim.erdr_number}
+    return [(Compensation.__table__, {**row, "awarded_at": now})]
 
 
 def refusal_after_conflict(

@@ -82,9 +82,10 @@ def submit_claim(body: Any, now: datetime, actor: str = PORTAL_ACTOR) -> Submitt
     """
     data = load_submission(body, now)
     claim, access_code = start_claim(data, now, actor, PORTAL_CHANNEL)
+    submitted = SubmittedClaim(claim.reference, access_code, claim.status)  # read before the commit
     db.session.commit()
     issue_letters_made_due(now)
-    return SubmittedClaim(claim.reference, access_code, claim.status)
+    return submitted
 
 
 def load_submission(body: Any, now: datetime) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, union_all
+from sqlalchemy import Table, and_, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
@@ -16,7 +16,7 @@ from fund.claims.history import TASK_COMPLETED
 from fund.claims.instances import lock_task, run_engine_command
 from fund.claims.letter_issuing import issue_letters_made_due
 from fund.claims.observations import observe
-from fund.claims.prior_claims import compensation_writes, refusal_after_conflict
+from fund.claims.prior_claims import compensation_rows, refusal_after_conflict
 from fund.claims.process_versions import process_for_version
 from fund.common.access import require_role
 from fund.common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -177,12 +177,12 @@ def complete_task(user: User, task_id: str, data: Any, now: datetime) -> Complet
     if observed:
         event_input["observed"] = observed
 
-    def compensation(outcome: engine.Outcome) -> list:
+    def compensation(outcome: engine.Outcome) -> list[tuple[Table, dict]]:
         """One payment per victim and case: recorded with the approval that awards it."""
         if outcome.status not in AWARDED_STATUSES or status_before in AWARDED_STATUSES:
             return []
         # No other claim of the victim and case was found just now: none to look for again.
-        return compensation_writes(claim, now, look_first=(observed or {}).get("prior_claims") != "none")
+        return compensation_rows(claim, now, look_first=(observed or {}).get("prior_claims") != "none")
 
     try:
         run_engine_command(

@@ -16,9 +16,9 @@ from fund.extensions import db
 from tests.conftest import TORTURE_REVIEW_APPROVE
 from tests.db_helpers import round_trips
 
-BUDGETS = {  # round trips of one task completion, by database
-    "postgresql": {"intake_check": 7, "approval": 8},
-    "sqlite": {"intake_check": 14, "approval": 17},
+BUDGETS = {  # round trips of one request, by database (a submission's first one reads the process's files)
+    "postgresql": {"intake_check": 7, "approval": 8, "submission": 10, "payment_confirmed": 7},
+    "sqlite": {"intake_check": 14, "approval": 17, "submission": 18, "payment_confirmed": 13},
 }
 
 
@@ -94,3 +94,24 @@ def test_an_approvers_worklist_asks_the_four_eyes_rule_once_for_the_page(submit,
     listed = [task for task in answer.get_json() if task["claim_reference"] in references]
     assert [task["name"] for task in listed] == ["approval", "approval"]
     assert len(statements_only(sent)) == 3, "\n".join(sent)  # token, tasks, the four-eyes bars
+
+
+def test_a_submission_and_a_message_answer_from_what_they_wrote_without_reading_after_the_commit(
+    letters_by_worker, submit, officers, clock
+):
+    with round_trips() as sent:
+        reference = submit()["reference"]
+
+    assert sent[-1] == "COMMIT", "\n".join(sent)
+    assert len(sent) <= budget("submission"), "\n".join(sent)
+
+    officers.check_documents(reference)
+    officers._step(reference, "review_torture", TORTURE_REVIEW_APPROVE, "rita")
+    officers.complete(officers.task(reference, "approval", "alma")["id"], {"decision": "approve"}, "alma")
+    officers.headers("farida")
+    with round_trips() as sent:
+        answer = officers.deliver(reference, "payment_confirmed", {"batch": "PB-2026-001"}, "farida")
+
+    assert answer.get_json() == {"claim_reference": reference, "status": "paid"}
+    assert sent[-1] == "COMMIT", "\n".join(sent)
+    assert len(sent) <= budget("payment_confirmed"), "\n".join(sent)
