@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Table, and_, select
+from sqlalchemy import Select, Table, and_, bindparam, select
 from sqlalchemy.orm import aliased
 
 from fund.common.errors import Conflict
@@ -76,17 +77,24 @@ def same_victim_and_case(claim: Claim) -> SameVictimAndCase:
     """The other claims of the claim's victim and case that are open, approved or paid (one query)."""
     if claim.victim_iin is None:  # a claim from before the victim's IIN was kept: nothing to match
         return SameVictimAndCase()
-    rows = db.session.execute(
+    values = {"victim_iin": claim.victim_iin, "erdr_number": claim.erdr_number, "claim_id": claim.id}
+    rows = db.session.execute(_same_victim_and_case(), values)
+    return SameVictimAndCase(tuple(OtherClaim(row.reference, row.status) for row in rows))
+
+
+@cache
+def _same_victim_and_case() -> Select:
+    """The other claims' statement, built once (every intake check and approval asks it)."""
+    return (
         select(Claim.reference, Claim.status)
         .where(
-            Claim.victim_iin == claim.victim_iin,
-            Claim.erdr_number == claim.erdr_number,
-            Claim.id != claim.id,
+            Claim.victim_iin == bindparam("victim_iin"),
+            Claim.erdr_number == bindparam("erdr_number"),
+            Claim.id != bindparam("claim_id"),
             Claim.status.not_in(ENDED_WITHOUT_COMPENSATION_STATUSES),
         )
         .order_by(Claim.id)
     )
-    return SameVictimAndCase(tuple(OtherClaim(row.reference, row.status) for row in rows))
 
 
 def flags_of_claims(claim_ids: Iterable[int]) -> dict[int, str]:

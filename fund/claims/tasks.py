@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select, union_all
+from sqlalchemy import Select, Table, and_, bindparam, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
@@ -45,18 +46,21 @@ def open_tasks_with_versions(
     roles = sorted(user.roles if role is None else user.roles & {role})
     if not roles or not user.active:
         return []
-
-    def oldest(of_roles: list[str]):
-        return (
-            select(HumanTask.id)
-            .where(HumanTask.state == "open", HumanTask.role.in_(of_roles), *later)
-            .order_by(HumanTask.created_at, HumanTask.id)
-            .limit(limit)
-        )
-
-    later = []
+    values: dict[str, Any] = {f"role_{n}": name for n, name in enumerate(roles)}
+    values["limit"] = limit
     if after is not None:
-        created_at, task_id = after
+        values["after_created_at"], values["after_id"] = after
+    rows = db.session.execute(_open_tasks_statement(len(roles), after is not None), values)
+    return [(task, version) for task, version in rows]
+
+
+@cache
+def _open_tasks_statement(role_count: int, paged: bool) -> Select:
+    """The worklist's read for this many roles, after a given task or from the start: built once,
+    its values bound (``role_<n>``, ``limit``, ``after_created_at``, ``after_id``)."""
+    later = []
+    if paged:
+        created_at, task_id = bindparam("after_created_at"), bindparam("after_id")
         later.append(
             or_(
                 HumanTask.created_at > created_at,
@@ -64,19 +68,26 @@ def open_tasks_with_versions(
             )
         )
 
-    if len(roles) == 1:
-        chosen = oldest(roles).subquery()
+    def oldest(role_number: int) -> Select:
+        return (
+            select(HumanTask.id)
+            .where(HumanTask.state == "open", HumanTask.role == bindparam(f"role_{role_number}"), *later)
+            .order_by(HumanTask.created_at, HumanTask.id)
+            .limit(bindparam("limit"))
+        )
+
+    if role_count == 1:
+        chosen = oldest(0).subquery()
     else:  # each role's ordered and limited read stays one (SQLite wants it in a subquery)
-        chosen = union_all(*(select(oldest([r]).subquery()) for r in roles)).subquery()
-    rows = db.session.execute(
+        chosen = union_all(*(select(oldest(n).subquery()) for n in range(role_count))).subquery()
+    return (
         select(HumanTask, WorkflowInstance.process_version)
         .join(chosen, chosen.c.id == HumanTask.id)
         .join(WorkflowInstance, WorkflowInstance.claim_id == HumanTask.claim_id)
         .options(joinedload(HumanTask.claim).options(load_only(Claim.reference), lazyload(Claim.claimant)))
         .order_by(HumanTask.created_at, HumanTask.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return [(task, version) for task, version in rows]
 
 
 def _claim_versions(tasks: list[HumanTask]) -> dict[int, str]:
