@@ -14,9 +14,10 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from fund.common.access import RoleNeeded
 from fund.common.errors import ServiceError
 
-from .formatting import init_formatting, words
+from .formatting import init_formatting, role_label, words
 from .languages import init_languages
 from .nav import nav_links
 
@@ -56,8 +57,13 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
+        message = words(error.message)
+        if isinstance(error, RoleNeeded):  # the roles by the names the page gives them, not by code
+            message = gettext(
+                "this needs one of the roles: %(roles)s", roles=", ".join(role_label(r) for r in error.roles)
+            )
         return render_template(
-            "errors/error.html", status=error.http_status, message=words(error.message), fields=error.fields
+            "errors/error.html", status=error.http_status, message=message, fields=error.fields
         ), error.http_status
 
     @app.errorhandler(CSRFError)

@@ -106,3 +106,28 @@ def test_a_note_without_the_forms_csrf_token_is_refused(app, staff, filed):
 
     assert refused.status_code == 400
     assert db.session.query(ClaimNote).count() == 0
+
+
+@pytest.mark.parametrize(
+    "language, intake_words, supervisor_words",
+    [
+        ("kk", "қабылдау қызметкері", "бөлім басшысы"),
+        ("ru", "сотрудник приёма", "руководитель подразделения"),
+        ("en", "intake officer", "supervisor"),
+    ],
+)
+def test_a_refusal_for_want_of_a_role_names_the_roles_in_the_pages_language(
+    app, staff, filed, language, intake_words, supervisor_words
+):
+    reference = filed["reference"]
+    aida = browser(app, staff, "aida", "auditor")
+    staff.user("aida").language = language
+    db.session.commit()
+    form = form_on(html(browser(app, staff, "ivan", "intake").get(f"/claims/{reference}")), "/notes")
+
+    refused = post_with_token(aida, form.get("action"), {"note": "x"}, token_page=f"/claims/{reference}")
+
+    assert refused.status_code == 403
+    text = main_text(refused)
+    assert intake_words in text and supervisor_words in text
+    assert "intake," not in text and "approver" not in text  # the roles by name, not by code
