@@ -9,6 +9,9 @@ What it measures, in one run on one machine:
 * bare: the same number of claims along the same path in benchmarks/engine.py's bare loop
   (SpiffWorkflow alone: restore, run, serialize), the issue's baseline, run in this process
   while the server is idle.
+* floor: the same clients, claims and requests against benchmarks/floor_app.py (Flask, SQLAlchemy
+  Core and PostgreSQL doing one row per request, none of the fund's work) behind the same
+  gunicorn: what the stack costs before the fund does anything (``--no-floor`` skips it).
 
 It prints steps per second; CPU per step of the server (the gunicorn workers), of PostgreSQL
 (the backends serving this database) and of the client (this process), all read from /proc and
