@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import gettext
 
 from fund.common.errors import Forbidden
 from fund.models import User
+
+
+def roles_needed(role_names: Iterable[str]) -> str:
+    """ "this needs one of the roles: …", in the page's language (English for the API, the CLI and
+    the worker), naming the roles as given: by code, or by the words a page gives them."""
+    return gettext("this needs one of the roles: %(roles)s", roles=", ".join(role_names))
 
 
 class RoleNeeded(Forbidden):
@@ -13,8 +21,7 @@ class RoleNeeded(Forbidden):
     CLI's words); ``roles`` keeps them, for a page to name them in its own language."""
 
     def __init__(self, roles: tuple[str, ...]):
-        # In the page's language (English for the API, the CLI and the worker).
-        super().__init__(gettext("this needs one of the roles: %(roles)s", roles=", ".join(roles)))
+        super().__init__(roles_needed(roles))
         self.roles = roles
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from fund.common.access import RoleNeeded
+from fund.common.access import RoleNeeded, roles_needed
 from fund.common.errors import ServiceError
 
 from .formatting import init_formatting, role_label, words
@@ -59,9 +59,7 @@ def init_web(app: Flask) -> None:
     def _service_error(error: ServiceError):
         message = words(error.message)
         if isinstance(error, RoleNeeded):  # the roles by the names the page gives them, not by code
-            message = gettext(
-                "this needs one of the roles: %(roles)s", roles=", ".join(role_label(r) for r in error.roles)
-            )
+            message = roles_needed(role_label(role) for role in error.roles)
         return render_template(
             "errors/error.html", status=error.http_status, message=message, fields=error.fields
         ), error.http_status
